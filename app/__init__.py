@@ -1,0 +1,60 @@
+"""Application factory: one Flask app serving the Contact portal and the marketplace."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from app.config import load_config
+from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from models.scoping import install_scoping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | None = None) -> Flask:
+    instance_path = os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(env_name))
+    if config_overrides:
+        app.config.from_mapping(config_overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        from app.embedded_db import start_embedded_postgres
+
+        pgdata = Path(app.config["EMBEDDED_DB_DIR"] or Path(app.instance_path) / "pgdata")
+        app.config["SQLALCHEMY_DATABASE_URI"] = start_embedded_postgres(pgdata)
+
+    db.init_app(app)
+    install_scoping(Session)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from app import auth, cli, errors, security, templating
+
+    auth.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from marketplace import bp as marketplace_bp
+    from portal import bp as portal_bp
+
+    app.register_blueprint(portal_bp, url_prefix="/portal/<tenant_slug>")
+    app.register_blueprint(marketplace_bp)
+    return app

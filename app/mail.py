@@ -1,0 +1,32 @@
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise the log (so development needs no mail server)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+log = logging.getLogger("app.mail")
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+
+    if not config.get("MAIL_SERVER"):
+        log.info("mail (no MAIL_SERVER set, logged instead)\nTo: %s\nSubject: %s\n\n%s", to, subject, body)
+        if current_app.testing:
+            current_app.extensions.setdefault("outbox", []).append(message)
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)

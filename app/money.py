@@ -1,0 +1,41 @@
+"""Money is integer cents. Dollars typed by people are parsed with Decimal; display goes through Babel."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency
+
+BIGINT_MAX = 9_223_372_036_854_775_807
+LOCALE = "en_US"
+
+
+def format_money(cents: int | None, currency: str | None = "USD") -> str:
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents).scaleb(-2), (currency or "USD").upper(), locale=LOCALE)
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def parse_dollars(raw: str, *, max_cents: int = BIGINT_MAX) -> int:
+    """'1,234.5' -> 123450. Raises MoneyError with a message fit for a form."""
+    cleaned = (raw or "").strip().replace(",", "").removeprefix("$").strip()
+    if not cleaned:
+        raise MoneyError("Enter an amount.")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise MoneyError("Enter an amount in dollars, like 45 or 45.50.") from exc
+    if not amount.is_finite():
+        raise MoneyError("Enter an amount in dollars, like 45 or 45.50.")
+    if amount < 0:
+        raise MoneyError("The amount cannot be negative.")
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise MoneyError("Use at most 2 decimal places.")
+    cents = int(amount.scaleb(2))
+    if cents > max_cents:
+        raise MoneyError(f"The amount can be at most {format_money(max_cents)}.")
+    return cents

@@ -1,0 +1,98 @@
+"""Alembic environment (Flask-Migrate).
+
+Every run:
+- sets lock_timeout, so DDL fails fast instead of queueing behind live traffic (and blocking it);
+- sets statement_timeout, so nothing runs unbounded;
+- takes an advisory lock, so two deploys cannot migrate at once;
+- runs each revision in its own transaction (a failed revision leaves the schema as the previous one left it).
+"""
+
+import logging
+import os
+from logging.config import fileConfig
+
+from alembic import context
+from alembic.util import CommandError
+from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+config = context.config
+if config.config_file_name:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+LOCK_TIMEOUT = os.environ.get("MIGRATION_LOCK_TIMEOUT", "5s")
+STATEMENT_TIMEOUT = os.environ.get("MIGRATION_STATEMENT_TIMEOUT", "30min")
+ADVISORY_LOCK_KEY = "breeder-portal-migrations"
+
+
+def get_engine():
+    return current_app.extensions["migrate"].db.engine
+
+
+def get_metadata():
+    return current_app.extensions["migrate"].db.metadata
+
+
+def run_migrations_offline() -> None:
+    url = get_engine().url.render_as_string(hide_password=False)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, transaction_per_migration=True
+    )
+    with context.begin_transaction():
+        context.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        context.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+        context.run_migrations()
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "55P03"
+
+
+def run_migrations_online() -> None:
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+
+    with get_engine().connect() as connection:
+        connection.execute(text("SELECT set_config('lock_timeout', :value, false)"), {"value": LOCK_TIMEOUT})
+        connection.execute(
+            text("SELECT set_config('statement_timeout', :value, false)"), {"value": STATEMENT_TIMEOUT}
+        )
+        connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": ADVISORY_LOCK_KEY})
+        connection.commit()
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            transaction_per_migration=True,
+            compare_type=True,
+            **{key: value for key, value in conf_args.items() if key != "compare_type"},
+        )
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        except OperationalError as error:
+            if _is_lock_timeout(error):
+                raise CommandError(
+                    f"Migration stopped: it could not take a table lock within lock_timeout={LOCK_TIMEOUT} "
+                    "because another session holds it. The revision was rolled back and the schema is as it "
+                    "was; retry when traffic is lower, or raise MIGRATION_LOCK_TIMEOUT."
+                ) from error
+            raise
+        finally:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": ADVISORY_LOCK_KEY})
+            connection.commit()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

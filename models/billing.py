@@ -1,0 +1,129 @@
+"""Invoices, their line items, and payments. Money is integer cents (BIGINT) everywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.mixins import PrismaTimestamps, SoftDelete, TenantOwned
+from models.types import PRISMA_TIMESTAMP, intpk, utcnow
+
+if TYPE_CHECKING:
+    from models.marketplace import MarketplaceTransaction
+    from models.tenancy import Party, Tenant
+
+INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+
+
+class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
+    __tablename__ = "Invoice"
+    __table_args__ = (
+        Index("Invoice_tenantId_number_key", "tenantId", "number", unique=True),
+        CheckConstraint(f"status IN {INVOICE_STATUSES!r}", name="status"),
+        Index("Invoice_tenantId_status_createdAt_idx", "tenantId", "status", text('"createdAt" DESC')),
+        Index(
+            "Invoice_clientPartyId_status_idx",
+            "clientPartyId",
+            "status",
+            postgresql_where=text('"clientPartyId" IS NOT NULL'),
+        ),
+        Index("Invoice_deletedAt_idx", "deletedAt", postgresql_where=text('"deletedAt" IS NULL')),
+        Index(
+            "Invoice_marketplace_idx",
+            "tenantId",
+            "isMarketplaceInvoice",
+            "status",
+            postgresql_where=text('"isMarketplaceInvoice" = true'),
+        ),
+    )
+
+    id: Mapped[intpk]
+    client_party_id: Mapped[int | None] = mapped_column(
+        "clientPartyId", ForeignKey("Party.id", ondelete="SET NULL", onupdate="CASCADE")
+    )
+    number: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="draft", default="draft")
+    amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
+    balance_cents: Mapped[int] = mapped_column("balanceCents", BigInteger)
+    deposit_cents: Mapped[int | None] = mapped_column("depositCents", BigInteger)
+    currency: Mapped[str] = mapped_column(Text, server_default="USD", default="USD")
+    issued_at: Mapped[datetime | None] = mapped_column("issuedAt", PRISMA_TIMESTAMP)
+    due_at: Mapped[datetime | None] = mapped_column("dueAt", PRISMA_TIMESTAMP)
+    notes: Mapped[str | None] = mapped_column(Text)
+    marketplace_transaction_id: Mapped[int | None] = mapped_column(
+        "marketplaceTransactionId", Integer, ForeignKey("MarketplaceTransaction.id", ondelete="SET NULL")
+    )
+    is_marketplace_invoice: Mapped[bool | None] = mapped_column(
+        "isMarketplaceInvoice", Boolean, server_default=false(), default=False
+    )
+
+    tenant: Mapped[Tenant] = relationship()
+    client_party: Mapped[Party | None] = relationship(back_populates="invoices")
+    marketplace_transaction: Mapped[MarketplaceTransaction | None] = relationship(back_populates="invoices")
+    line_items: Mapped[list[InvoiceLineItem]] = relationship(
+        back_populates="invoice", order_by="InvoiceLineItem.position", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.paid_at")
+
+    @property
+    def is_overdue(self) -> bool:
+        """Derived, never stored: past due with money still owed."""
+        return (
+            self.status in ("issued", "partially_paid")
+            and self.balance_cents > 0
+            and self.due_at is not None
+            and self.due_at < utcnow()
+        )
+
+
+class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
+    __tablename__ = "InvoiceLineItem"
+    __table_args__ = (
+        CheckConstraint('"quantity" > 0', name="quantity_positive"),
+        Index("InvoiceLineItem_invoiceId_position_idx", "invoiceId", "position"),
+    )
+
+    id: Mapped[intpk]
+    invoice_id: Mapped[int] = mapped_column("invoiceId", ForeignKey("Invoice.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer, server_default="1", default=1)
+    unit_price_cents: Mapped[int] = mapped_column("unitPriceCents", BigInteger)
+    amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="line_items")
+
+
+class Payment(TenantOwned, PrismaTimestamps, Base):
+    __tablename__ = "Payment"
+    __table_args__ = (
+        CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status"),
+        Index("Payment_invoiceId_status_idx", "invoiceId", "status"),
+    )
+
+    id: Mapped[intpk]
+    invoice_id: Mapped[int] = mapped_column(
+        "invoiceId", ForeignKey("Invoice.id", ondelete="RESTRICT", onupdate="CASCADE")
+    )
+    amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
+    status: Mapped[str] = mapped_column(Text, server_default="pending", default="pending")
+    method: Mapped[str | None] = mapped_column(Text)
+    paid_at: Mapped[datetime | None] = mapped_column("paidAt", PRISMA_TIMESTAMP)
+    reference: Mapped[str | None] = mapped_column(Text)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")

@@ -1,0 +1,199 @@
+"""Marketplace accounts, service listings and the transactions providers record (spec PART 2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from models.base import Base
+from models.mixins import SpecTimestamps
+from models.types import SPEC_TIMESTAMP, intpk
+
+if TYPE_CHECKING:
+    from models.billing import Invoice
+    from models.messaging import Message, MessageThread
+    from models.tenancy import Contact, Party, Tenant
+
+USER_TYPES = ("buyer", "service_provider", "both")
+USER_STATUSES = ("active", "suspended", "banned")
+LISTING_STATUSES = ("draft", "active", "inactive", "suspended")
+PRICE_TYPES = ("fixed", "hourly", "daily", "per_session", "quote")
+TRANSACTION_STATUSES = ("pending", "completed", "cancelled", "refunded")
+
+
+class MarketplaceUser(SpecTimestamps, Base):
+    __tablename__ = "MarketplaceUser"
+    __table_args__ = (
+        CheckConstraint(f"user_type IN {USER_TYPES!r}", name="user_type"),
+        CheckConstraint(f"status IN {USER_STATUSES!r}", name="status"),
+        Index("MarketplaceUser_tenantId_idx", "tenant_id", postgresql_where=text("tenant_id IS NOT NULL")),
+        Index(
+            "MarketplaceUser_stripe_key",
+            "stripe_customer_id",
+            unique=True,
+            postgresql_where=text("stripe_customer_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    email_verified: Mapped[bool | None] = mapped_column(Boolean, server_default=false(), default=False)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    user_type: Mapped[str | None] = mapped_column(String(50), server_default="buyer", default="buyer")
+    tenant_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("Tenant.id", ondelete="SET NULL"))
+    tenant_verified: Mapped[bool | None] = mapped_column(Boolean, server_default=false(), default=False)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(50), server_default="active", default="active")
+
+    tenant: Mapped[Tenant | None] = relationship(back_populates="marketplace_users")
+    contacts: Mapped[list[Contact]] = relationship(back_populates="marketplace_user")
+    listings: WriteOnlyMapped[ServiceListing] = relationship(back_populates="provider_user")
+    sent_messages: WriteOnlyMapped[Message] = relationship(back_populates="sender")
+    # Prisma: @relation("BuyerThreads") / @relation("SellerThreads")
+    buyer_threads: WriteOnlyMapped[MessageThread] = relationship(
+        back_populates="buyer_user", foreign_keys="MessageThread.buyer_user_id"
+    )
+    seller_threads: WriteOnlyMapped[MessageThread] = relationship(
+        back_populates="seller_user", foreign_keys="MessageThread.seller_user_id"
+    )
+    # Prisma: @relation("ClientUserTransactions") / @relation("ProviderUserTransactions")
+    client_transactions: WriteOnlyMapped[MarketplaceTransaction] = relationship(
+        back_populates="client_user", foreign_keys="MarketplaceTransaction.client_user_id"
+    )
+    provider_transactions: WriteOnlyMapped[MarketplaceTransaction] = relationship(
+        back_populates="provider_user", foreign_keys="MarketplaceTransaction.provider_user_id"
+    )
+
+    @property
+    def display_name(self) -> str:
+        full = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return full or self.email.split("@", 1)[0]
+
+    @property
+    def is_provider(self) -> bool:
+        return self.user_type in ("service_provider", "both")
+
+    @property
+    def is_active_account(self) -> bool:
+        return self.status in (None, "active")
+
+
+class ServiceListing(SpecTimestamps, Base):
+    __tablename__ = "ServiceListing"
+    __table_args__ = (
+        CheckConstraint(f"status IN {LISTING_STATUSES!r}", name="status"),
+        CheckConstraint(f"price_type IN {PRICE_TYPES!r}", name="price_type"),
+        Index("ServiceListing_providerUserId_idx", "provider_user_id"),
+        Index(
+            "ServiceListing_active_idx",
+            "status",
+            "category",
+            "state",
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ServiceListing_category_idx", "category", "status"),
+    )
+
+    id: Mapped[intpk]
+    provider_user_id: Mapped[int] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(100))
+    price_cents: Mapped[int | None] = mapped_column(BigInteger)
+    price_type: Mapped[str | None] = mapped_column(String(50))
+    currency: Mapped[str | None] = mapped_column(String(3), server_default="USD", default="USD")
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(50))
+    zip_code: Mapped[str | None] = mapped_column(String(20))
+    service_area_miles: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(50), server_default="draft", default="draft")
+    images: Mapped[Any | None] = mapped_column(JSONB)
+    tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    category_metadata: Mapped[Any | None] = mapped_column(JSONB)
+    published_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
+
+    provider_user: Mapped[MarketplaceUser] = relationship(back_populates="listings")
+    threads: WriteOnlyMapped[MessageThread] = relationship(back_populates="listing")
+    transactions: WriteOnlyMapped[MarketplaceTransaction] = relationship(back_populates="service_listing")
+
+
+class MarketplaceTransaction(SpecTimestamps, Base):
+    __tablename__ = "MarketplaceTransaction"
+    __table_args__ = (
+        CheckConstraint(f"status IN {TRANSACTION_STATUSES!r}", name="status"),
+        Index("MarketplaceTransaction_provider_idx", "provider_tenant_id", text("transaction_date DESC")),
+        Index(
+            "MarketplaceTransaction_client_party_idx",
+            "client_party_id",
+            postgresql_where=text("client_party_id IS NOT NULL"),
+        ),
+        Index(
+            "MarketplaceTransaction_client_user_idx",
+            "client_user_id",
+            postgresql_where=text("client_user_id IS NOT NULL"),
+        ),
+        Index(
+            "MarketplaceTransaction_listing_idx",
+            "service_listing_id",
+            postgresql_where=text("service_listing_id IS NOT NULL"),
+        ),
+        Index("MarketplaceTransaction_status_idx", "status", text("transaction_date DESC")),
+    )
+
+    id: Mapped[intpk]
+    provider_tenant_id: Mapped[int] = mapped_column(ForeignKey("Tenant.id", ondelete="RESTRICT"))
+    provider_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("MarketplaceUser.id", ondelete="SET NULL")
+    )
+    client_party_id: Mapped[int | None] = mapped_column(ForeignKey("Party.id", ondelete="SET NULL"))
+    client_user_id: Mapped[int | None] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="SET NULL"))
+    client_description: Mapped[str | None] = mapped_column(Text)
+    service_listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ServiceListing.id", ondelete="SET NULL")
+    )
+    service_description: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3), server_default="USD", default="USD")
+    platform_fee_cents: Mapped[int | None] = mapped_column(BigInteger, server_default="0", default=0)
+    net_payout_cents: Mapped[int | None] = mapped_column(BigInteger)
+    transaction_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(String(50), server_default="completed", default="completed")
+    payment_method: Mapped[str | None] = mapped_column(String(50))
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # "metadata" is reserved on declarative classes; the column keeps its name.
+    extra_metadata: Mapped[Any | None] = mapped_column("metadata", JSONB)
+
+    # Prisma: @relation("ProviderTransactions")
+    provider_tenant: Mapped[Tenant] = relationship(back_populates="provider_transactions")
+    provider_user: Mapped[MarketplaceUser | None] = relationship(
+        back_populates="provider_transactions", foreign_keys=[provider_user_id]
+    )
+    # Prisma: @relation("ClientPartyTransactions")
+    client_party: Mapped[Party | None] = relationship(back_populates="client_transactions")
+    client_user: Mapped[MarketplaceUser | None] = relationship(
+        back_populates="client_transactions", foreign_keys=[client_user_id]
+    )
+    service_listing: Mapped[ServiceListing | None] = relationship(back_populates="transactions")
+    invoices: WriteOnlyMapped[Invoice] = relationship(back_populates="marketplace_transaction")

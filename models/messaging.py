@@ -1,0 +1,83 @@
+"""Buyer–seller conversations about a listing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from models.base import Base
+from models.types import SPEC_TIMESTAMP, intpk, utcnow
+
+if TYPE_CHECKING:
+    from models.marketplace import MarketplaceUser, ServiceListing
+
+THREAD_STATUSES = ("active", "archived", "blocked")
+
+
+class MessageThread(Base):
+    __tablename__ = "MessageThread"
+    __table_args__ = (
+        CheckConstraint(f"status IN {THREAD_STATUSES!r}", name="status"),
+        Index("MessageThread_buyer_idx", "buyer_user_id", text("last_message_at DESC")),
+        Index("MessageThread_seller_idx", "seller_user_id", text("last_message_at DESC")),
+        Index("MessageThread_listing_idx", "listing_id", postgresql_where=text("listing_id IS NOT NULL")),
+        # Ours (revision 0004): one conversation per (listing, buyer).
+        Index(
+            "MessageThread_listing_id_buyer_user_id_key",
+            "listing_id",
+            "buyer_user_id",
+            unique=True,
+            postgresql_where=text("listing_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[intpk]
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("ServiceListing.id", ondelete="SET NULL"))
+    buyer_user_id: Mapped[int] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="CASCADE"))
+    seller_user_id: Mapped[int] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="CASCADE"))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(50), server_default="active", default="active")
+    last_message_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
+    created_at: Mapped[datetime | None] = mapped_column(
+        SPEC_TIMESTAMP, server_default=func.now(), default=utcnow
+    )
+
+    listing: Mapped[ServiceListing | None] = relationship(back_populates="threads")
+    # Prisma: @relation("BuyerThreads") / @relation("SellerThreads")
+    buyer_user: Mapped[MarketplaceUser] = relationship(
+        back_populates="buyer_threads", foreign_keys=[buyer_user_id]
+    )
+    seller_user: Mapped[MarketplaceUser] = relationship(
+        back_populates="seller_threads", foreign_keys=[seller_user_id]
+    )
+    messages: WriteOnlyMapped[Message] = relationship(back_populates="thread", order_by="Message.created_at")
+
+    def is_participant(self, user_id: int) -> bool:
+        return user_id in (self.buyer_user_id, self.seller_user_id)
+
+    def other_party_id(self, user_id: int) -> int:
+        return self.seller_user_id if user_id == self.buyer_user_id else self.buyer_user_id
+
+
+class Message(Base):
+    __tablename__ = "Message"
+    __table_args__ = (
+        Index("Message_thread_idx", "thread_id", text("created_at DESC")),
+        Index("Message_sender_idx", "sender_user_id", text("created_at DESC")),
+        Index("Message_unread_idx", "thread_id", "read_at", postgresql_where=text("read_at IS NULL")),
+    )
+
+    id: Mapped[intpk]
+    thread_id: Mapped[int] = mapped_column(ForeignKey("MessageThread.id", ondelete="CASCADE"))
+    sender_user_id: Mapped[int] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="CASCADE"))
+    message_text: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
+    created_at: Mapped[datetime | None] = mapped_column(
+        SPEC_TIMESTAMP, server_default=func.now(), default=utcnow
+    )
+
+    thread: Mapped[MessageThread] = relationship(back_populates="messages")
+    sender: Mapped[MarketplaceUser] = relationship(back_populates="sent_messages")

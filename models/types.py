@@ -1,0 +1,25 @@
+"""Reusable column types: keep the customer's two naming styles (camelCase and snake_case) in one place."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from sqlalchemy import BigInteger, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import TIMESTAMP
+from sqlalchemy.orm import mapped_column
+
+
+def utcnow() -> datetime:
+    """Naive UTC: the customer's columns are TIMESTAMP WITHOUT TIME ZONE holding UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+cents = Annotated[int, mapped_column(BigInteger)]
+text = Annotated[str, mapped_column(Text)]
+str255 = Annotated[str, mapped_column(String(255))]
+
+# Prisma's DateTime: TIMESTAMP(3). The spec's own new columns are plain TIMESTAMP.
+PRISMA_TIMESTAMP = TIMESTAMP(precision=3)
+SPEC_TIMESTAMP = TIMESTAMP()
+
+server_now = func.now()

