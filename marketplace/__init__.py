@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("marketplace", __name__)
 
-from marketplace import routes  # noqa: E402,F401
+from marketplace import accounts, dashboard, listings, messages  # noqa: E402,F401

@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -32,7 +34,8 @@ def pg_server_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(pg_server_url: str, worker_id: str) -> Iterator[str]:
-    name = f"breeder_test_{worker_id}"
+    # The pid keeps concurrent runs on one shared server (TEST_DATABASE_URL) out of each other's way.
+    name = f"breeder_test_{worker_id}_{os.getpid()}"
     url = create_database(pg_server_url, name)
     yield url
     drop_database(pg_server_url, name)
@@ -85,6 +88,29 @@ def csrf_token_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page carries no CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient):
+    """login_as(record) -> sign this client in as a Contact or MarketplaceUser without the login form.
+
+    For tests about what a signed-in person may do; the login forms have their own tests.
+    """
+    from app.auth import SignedIn
+    from models import Contact
+
+    def sign_in(record) -> None:
+        kind = "contact" if isinstance(record, Contact) else "marketplace"
+        now = datetime.now(UTC).timestamp()
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = SignedIn(kind, record).get_id()
+            session["_fresh"] = True
+            session["auth_at"] = now
+            session["seen_at"] = now
+            session.permanent = True
+
+    return sign_in
 
 
 @pytest.fixture

@@ -1,16 +1,8 @@
+"""Marketplace accounts: register, sign in and out, verify e-mail, reset password."""
+
 from flask import redirect, render_template, url_for
 
 from marketplace import bp
-
-
-@bp.get("/")
-def index():
-    return render_template("marketplace/index.html")
-
-
-@bp.get("/listings")
-def listings():
-    return render_template("marketplace/index.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -26,8 +18,3 @@ def register():
 @bp.post("/logout")
 def logout():
     return redirect(url_for("marketplace.index"))
-
-
-@bp.get("/dashboard/listings")
-def dashboard_listings():
-    return redirect(url_for("marketplace.login"))

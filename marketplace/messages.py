@@ -1,0 +1,1 @@
+"""Buyer–seller messaging: inbox, threads, replies."""

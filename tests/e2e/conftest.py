@@ -1,0 +1,91 @@
+"""End-to-end fixtures: the real app served over HTTP on its own database, driven by Debian's Chromium.
+
+The live server gets a separate database (demo data loaded), because the unit tests' rolled-back
+transaction lives on one connection that another thread must not share.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from tests.dbserver import create_database, drop_database
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def live_server(pg_server_url: str, worker_id: str) -> Iterator[str]:
+    from flask_migrate import upgrade
+
+    from app.demo import seed_demo
+
+    name = f"breeder_e2e_{worker_id}_{os.getpid()}"
+    url = create_database(pg_server_url, name)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, env_name="testing")
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(pg_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required for the end-to-end tests in CI; not found at {CHROMIUM}")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server: str):
+    """new_page() -> a Page in a fresh browser context (its own cookies), with base_url set to the live server."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
