@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import psycopg
 import pytest
 from alembic.script import ScriptDirectory
@@ -155,7 +157,7 @@ def test_every_revision_round_trips_down_and_up_with_data_in_the_tables(scratch_
     assert revisions[0] == REV1
 
     schemas = {REV1: snapshot(database.url)}
-    for previous, revision in zip(revisions, revisions[1:], strict=False):
+    for previous, revision in pairwise(revisions):
         database.upgrade(revision)
         schemas[revision] = snapshot(database.url)
         database.downgrade(previous)
