@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from app import create_app
 from app.config import ConfigError
+from tests.cli import run_flask
 
-ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = "postgresql+psycopg://user:s3cret@127.0.0.1:1/x"
 
 
@@ -22,16 +20,7 @@ def flask(*args: str, **env: str) -> subprocess.CompletedProcess:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "APP_ENV", "SECRET_KEY"}
     }
-    environment.update(env)
-    return subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_flask(environment | env, *args)
 
 
 def test_production_without_secret_key_refuses_to_build_the_app(monkeypatch):

@@ -19,7 +19,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cli import ROOT, run_flask, run_python
+
 STARTUP_SECONDS = 90
 
 COUNT_ROWS = """
@@ -52,30 +53,15 @@ def env(instance: Path) -> dict[str, str]:
     return environment
 
 
-def flask(env: dict[str, str], *args: str, timeout: int = STARTUP_SECONDS) -> subprocess.CompletedProcess:
-    result = subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    result = run_flask(env, *args, timeout=STARTUP_SECONDS)
     assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
 
 def row_counts(env: dict[str, str]) -> dict[str, int]:
-    result = subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
-        [sys.executable, "-c", COUNT_ROWS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(env, "-c", COUNT_ROWS)
+    assert result.returncode == 0, result.stderr
     return {table: int(count) for table, count in (line.split() for line in result.stdout.splitlines())}
 
 

@@ -42,6 +42,14 @@ BAD_ROWS = {
 }
 
 
+def new_contact(tenant_id: int, party_id: int, marketplace_user_id: int | None) -> str:
+    user = "NULL" if marketplace_user_id is None else str(marketplace_user_id)
+    return (
+        'INSERT INTO "Contact" ("tenantId", "partyId", "marketplaceUserId", "updatedAt") '
+        f"VALUES ({tenant_id}, {party_id}, {user}, now())"
+    )
+
+
 @pytest.fixture
 def conn(head_db) -> Iterator[psycopg.Connection]:
     """A connection to a database at head with a few rows, all rolled back afterwards."""
@@ -83,24 +91,18 @@ def test_the_same_value_passes_once_it_is_a_known_one(conn):
 
 
 def test_a_second_contact_for_one_marketplace_user_in_one_tenant_is_refused(conn):
-    constraint = _refused(
-        conn,
-        """INSERT INTO "Contact" ("tenantId", "partyId", "marketplaceUserId", "updatedAt") VALUES (1, 1, 2, now())""",
-        errors.UniqueViolation,
-    )
+    constraint = _refused(conn, new_contact(1, 1, 2), errors.UniqueViolation)
     assert constraint == "Contact_marketplaceUserId_tenantId_key"
 
 
 def test_the_same_marketplace_user_may_be_a_contact_of_another_tenant(conn):
-    conn.execute(
-        """INSERT INTO "Contact" ("tenantId", "partyId", "marketplaceUserId", "updatedAt") VALUES (2, 2, 2, now())"""
-    )
+    conn.execute(new_contact(2, 2, 2))
     assert conn.execute('SELECT count(*) FROM "Contact" WHERE "marketplaceUserId" = 2').fetchone() == (2,)
 
 
 def test_contacts_without_a_marketplace_user_are_not_limited(conn):
     for _ in range(2):
-        conn.execute("""INSERT INTO "Contact" ("tenantId", "partyId", "updatedAt") VALUES (1, 1, now())""")
+        conn.execute(new_contact(1, 1, None))
 
 
 def test_a_duplicate_marketplace_email_is_refused(conn):
@@ -113,9 +115,5 @@ def test_a_duplicate_marketplace_email_is_refused(conn):
 
 
 def test_a_contact_cannot_point_at_a_marketplace_user_that_does_not_exist(conn):
-    constraint = _refused(
-        conn,
-        """INSERT INTO "Contact" ("tenantId", "partyId", "marketplaceUserId", "updatedAt") VALUES (2, 2, 999, now())""",
-        errors.ForeignKeyViolation,
-    )
+    constraint = _refused(conn, new_contact(2, 2, 999), errors.ForeignKeyViolation)
     assert constraint == "Contact_marketplaceUserId_fkey"
