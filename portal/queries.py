@@ -169,5 +169,5 @@ def payment_page(contact: Contact, raw_page: str | None, size: int) -> Page[tupl
         base.order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
         .limit(size)
         .offset((page - 1) * size)
-    ).tuples()
-    return Page(list(rows), page, size, total)
+    )
+    return Page([(payment, invoice) for payment, invoice in rows], page, size, total)
