@@ -8,10 +8,10 @@ from app.templating import render_page_or_block
 from portal import bp
 from portal.queries import (
     INVOICE_FILTERS,
-    clamp_page,
     invoice_for_contact_or_404,
     invoice_page,
     invoice_summary,
+    page_number,
     parse_filter,
     payment_page,
 )
@@ -31,9 +31,7 @@ def invoices(tenant_slug: str) -> str:
     contact = signed_in_contact()
     status = parse_filter(request.args.get("status"))
     summary = invoice_summary(contact)
-    size = _page_size()
-    total = summary.counts[status]
-    page = invoice_page(contact, status, clamp_page(request.args.get("page"), total, size), size, total)
+    page = invoice_page(contact, status, page_number(request.args.get("page")), _page_size())
     return render_page_or_block(
         "portal/invoices.html",
         "invoice_list",
@@ -56,5 +54,5 @@ def invoice(tenant_slug: str, invoice_id: int) -> str:
 @bp.get("/payments")
 @portal_login_required
 def payments(tenant_slug: str) -> str:
-    page = payment_page(signed_in_contact(), request.args.get("page"), _page_size())
+    page = payment_page(signed_in_contact(), page_number(request.args.get("page")), _page_size())
     return render_template("portal/payments.html", tenant=portal_tenant(), page=page)

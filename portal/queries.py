@@ -24,6 +24,7 @@ VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
 OPEN_STATUSES = ("issued", "partially_paid")
 T = TypeVar("T")
 INT4_MAX = 2_147_483_647
+MAX_PAGE = 1_000_000
 
 
 def parse_filter(raw: str | None) -> InvoiceFilter:
@@ -81,37 +82,36 @@ class CurrencyTotals:
 
 @dataclass
 class InvoiceSummary:
-    """Counts for each filter tab, and what is owed, per currency (amounts are never added across currencies)."""
+    """How many invoices are open and overdue, and what is owed per currency (never added across currencies)."""
 
-    counts: dict[InvoiceFilter, int] = field(default_factory=lambda: dict.fromkeys(INVOICE_FILTERS, 0))
+    open_count: int = 0
+    overdue_count: int = 0
     totals: list[CurrencyTotals] = field(default_factory=list)
+
+    def count_for(self, name: InvoiceFilter) -> int | None:
+        return {"open": self.open_count, "overdue": self.overdue_count}.get(name)
 
 
 def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSummary:
-    now = now or utcnow()
-    overdue = _is_overdue(now)
-    owed = and_(_is_open(), Invoice.balance_cents > 0)
+    """Reads only open invoices (few, for a real client), through Invoice_clientPartyId_status_idx."""
+    overdue = _is_overdue(now or utcnow())
     statement = (
         _visible_invoices(contact)
+        .where(_is_open())
         .with_only_columns(
             Invoice.currency,
             func.count(),
-            func.count().filter(_is_open()),
             func.count().filter(overdue),
-            func.count().filter(Invoice.status == "paid"),
-            func.count().filter(Invoice.status == "void"),
-            func.coalesce(func.sum(Invoice.balance_cents).filter(owed), 0),
+            func.coalesce(func.sum(Invoice.balance_cents).filter(Invoice.balance_cents > 0), 0),
             func.coalesce(func.sum(Invoice.balance_cents).filter(overdue), 0),
         )
         .group_by(Invoice.currency)
         .order_by(Invoice.currency)
     )
     summary = InvoiceSummary()
-    for currency, n_all, n_open, n_overdue, n_paid, n_void, due, overdue_cents in db.session.execute(
-        statement
-    ):
-        for name, count in zip(INVOICE_FILTERS, (n_all, n_open, n_overdue, n_paid, n_void), strict=True):
-            summary.counts[name] += count
+    for currency, n_open, n_overdue, due, overdue_cents in db.session.execute(statement):
+        summary.open_count += n_open
+        summary.overdue_count += n_overdue
         if due:
             summary.totals.append(CurrencyTotals(currency, int(due), int(overdue_cents)))
     return summary
@@ -119,55 +119,53 @@ def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSum
 
 @dataclass
 class Page(Generic[T]):
+    """One page of a newest-first list. Pages are not counted: counting a long history costs a full scan."""
+
     items: list[T]
     number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+    has_next: bool
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
 
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
-
-def clamp_page(raw: str | None, total: int, size: int) -> int:
+def page_number(raw: str | None) -> int:
     try:
         requested = int(raw or 1)
     except ValueError:
-        requested = 1
-    last = max(1, -(-total // size))
-    return min(max(requested, 1), last)
+        return 1
+    return min(max(requested, 1), MAX_PAGE)
+
+
+def _page_of(rows: list[T], number: int, size: int) -> Page[T]:
+    return Page(rows[:size], number, has_next=len(rows) > size)
 
 
 def invoice_page(
-    contact: Contact, name: InvoiceFilter, page: int, size: int, total: int, now: datetime | None = None
+    contact: Contact, name: InvoiceFilter, number: int, size: int, now: datetime | None = None
 ) -> Page[Invoice]:
-    """One page of the contact's invoices, newest first. `total` comes from invoice_summary (no extra count)."""
+    """One page of the contact's invoices, newest first (Invoice_clientPartyId_createdAt_idx)."""
     statement = _visible_invoices(contact)
     criterion = _filter_criterion(name, now or utcnow())
     if criterion is not None:
         statement = statement.where(criterion)
     statement = (
-        statement.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(size).offset((page - 1) * size)
+        statement.order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(size + 1)
+        .offset((number - 1) * size)
     )
-    return Page(list(db.session.scalars(statement)), page, size, total)
+    return _page_of(list(db.session.scalars(statement)), number, size)
 
 
-def payment_page(contact: Contact, raw_page: str | None, size: int) -> Page[tuple[Payment, Invoice]]:
+def payment_page(contact: Contact, number: int, size: int) -> Page[tuple[Payment, Invoice]]:
     """Every payment on the contact's visible invoices, newest first, with its invoice."""
-    base = select(Payment, Invoice).join(Invoice, Payment.invoice_id == Invoice.id).where(_shown_to(contact))
-    total = db.session.scalar(base.with_only_columns(func.count()).order_by(None)) or 0
-    page = clamp_page(raw_page, total, size)
     rows = db.session.execute(
-        base.order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
+        select(Payment, Invoice)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(_shown_to(contact))
+        .order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
+        .limit(size + 1)
+        .offset((number - 1) * size)
     )
-    return Page([(payment, invoice) for payment, invoice in rows], page, size, total)
+    return _page_of([(payment, invoice) for payment, invoice in rows], number, size)
