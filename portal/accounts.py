@@ -58,12 +58,7 @@ def home(tenant_slug: str) -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(throttle.LOGIN_PER_IP_AND_EMAIL, key_func=throttle.ip_and_email_key, methods=["POST"])
 @limiter.limit(throttle.LOGIN_PER_IP, key_func=throttle.ip_key, methods=["POST"])
-@limiter.limit(
-    throttle.FAILED_LOGINS_PER_ACCOUNT,
-    key_func=throttle.account_key,
-    methods=["POST"],
-    deduct_when=throttle.attempt_failed,
-)
+@throttle.limit_failed_attempts(throttle.FAILED_LOGINS_PER_ACCOUNT, throttle.account_key)
 def login(tenant_slug: str) -> FormPage:
     tenant = portal_tenant()
     form = LoginForm()
@@ -144,12 +139,7 @@ def set_password(tenant_slug: str, token: str) -> FormPage:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @portal_login_required
-@limiter.limit(
-    throttle.FAILED_PASSWORD_CHANGES_PER_IP,
-    key_func=throttle.ip_key,
-    methods=["POST"],
-    deduct_when=throttle.attempt_failed,
-)
+@throttle.limit_failed_attempts(throttle.FAILED_PASSWORD_CHANGES_PER_IP, throttle.ip_key)
 def change_password(tenant_slug: str) -> FormPage:
     tenant = portal_tenant()
     contact = signed_in_contact()

@@ -6,10 +6,14 @@ lookup, so a limit behaves the same for an account that exists and one that does
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import g, request
+from flask_limiter import RouteLimit
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
+from app.extensions import limiter
 from portal.forms import EMAIL_MAX
 
 LOGIN_PER_IP_AND_EMAIL = "10 per minute"
@@ -47,3 +51,8 @@ def mark_failed_attempt() -> None:
 
 def attempt_failed(_response: Response) -> bool:
     return bool(g.get("portal_attempt_failed"))
+
+
+def limit_failed_attempts(limit: str, key_func: Callable[[], str]) -> RouteLimit:
+    """A limit on POSTs that only counts the ones the view marked with mark_failed_attempt()."""
+    return limiter.limit(limit, key_func=key_func, methods=["POST"], deduct_when=attempt_failed)

@@ -103,3 +103,19 @@ def test_payments_page_lists_every_payment_on_the_clients_invoices(world, login_
     assert "NEIGHBOUR" not in page
     assert "$1,234.56" not in page
     assert "MY-GONE" not in page
+
+
+def test_payments_page_is_paginated_newest_first(world, login_as, client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PORTAL_PAGE_SIZE", 2)
+    invoice = InvoiceFactory(client_party=world.client_contact.party)
+    for day in (1, 2, 3):
+        PaymentFactory(invoice=invoice, amount_cents=day * 100, paid_at=datetime(2026, 5, day))
+    login_as(world.client_contact)
+
+    first = client.get("/portal/sunny/payments").get_data(as_text=True)
+    second = client.get("/portal/sunny/payments?page=2").get_data(as_text=True)
+
+    assert first.index("May 3, 2026") < first.index("May 2, 2026")
+    assert "May 1, 2026" not in first
+    assert 'href="/portal/sunny/payments?page=2"' in first
+    assert "May 1, 2026" in second and "May 2, 2026" not in second
