@@ -13,8 +13,10 @@ from app.money import format_money
 
 
 def render_page_or_block(template: str, block: str, **context: Any) -> str:
-    """The full page for a normal request; only `block` of the same template for an htmx request."""
-    if htmx and not htmx.boosted:
+    """The full page for a normal request; only `block` of the same template for an htmx request.
+
+    htmx asks for the whole page when it restores history it has no snapshot of (Back after a reload)."""
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
         return render_block(template, block, **context)
     from flask import render_template
 

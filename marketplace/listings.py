@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from sqlalchemy import select
 
 from app.extensions import db
+from app.templating import render_page_or_block
 from marketplace import bp
-from marketplace.catalog import category_label, price_label, state_label
+from marketplace.browse_filters import SORTS, parse_filters
+from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES, category_label, price_label, state_label
 from marketplace.listing_forms import is_web_url
+from marketplace.search import browse
 from models import MarketplaceUser, ServiceListing
 
 OTHER_LISTINGS_SHOWN = 6
@@ -61,11 +64,26 @@ def listing(listing_id: int) -> str:
     )
 
 
+def _browse_page() -> str:
+    filters = parse_filters(request.args)
+    page = browse(filters)
+    return render_page_or_block(
+        "marketplace/browse.html",
+        "results",
+        filters=filters,
+        page=page,
+        categories=CATEGORIES,
+        states=US_STATES,
+        price_types=PRICE_TYPES,
+        sorts=SORTS,
+    )
+
+
 @bp.get("/")
 def index() -> str:
-    return render_template("marketplace/index.html")
+    return _browse_page()
 
 
 @bp.get("/listings")
 def listings() -> str:
-    return render_template("marketplace/index.html")
+    return _browse_page()
