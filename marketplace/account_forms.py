@@ -17,11 +17,12 @@ USER_TYPE_CHOICES = [
 
 
 def _strip(value: str | None) -> str:
-    return (value or "").strip()
+    # NUL cannot be stored in PostgreSQL text; it is never meaningful in a form.
+    return (value or "").replace("\x00", "").strip()
 
 
 def _normalise_email(value: str | None) -> str:
-    return (value or "").strip().lower()
+    return _strip(value).lower()
 
 
 class LoginForm(FlaskForm):

@@ -128,7 +128,7 @@ def _price(args: MultiDict, name: str, label: str, notes: list[str]) -> int | No
 
 def parse_filters(args: MultiDict) -> BrowseFilters:
     notes: list[str] = []
-    q = " ".join((args.get("q") or "").split())
+    q = " ".join("".join(char for char in args.get("q") or "" if char.isprintable()).split())
     if len(q) > MAX_QUERY_LENGTH:
         q = q[:MAX_QUERY_LENGTH].rstrip()
         notes.append(f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters.")

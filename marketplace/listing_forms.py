@@ -22,7 +22,8 @@ ZIP_RE = r"^\d{5}(-\d{4})?$"
 
 
 def _strip(value: str | None) -> str:
-    return (value or "").strip()
+    # NUL cannot be stored in PostgreSQL text; it is never meaningful in a form.
+    return (value or "").replace("\x00", "").strip()
 
 
 def _choices(options: dict[str, str], prompt: str) -> list[SelectChoice]:
