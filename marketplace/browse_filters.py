@@ -90,10 +90,15 @@ class BrowseFilters:
             "min_price": _dollars(self.min_cents),
             "max_price": _dollars(self.max_cents),
             "price_type": self.price_type or "",
-            "sort": self.sort if self.sort != default_sort(self.q) else "",
+            "sort": self.sort_param,
         }
         args.update(overrides)
         return {key: value for key, value in args.items() if value}
+
+    @property
+    def sort_param(self) -> str:
+        """Empty for the default order, so typing a query switches to relevance by itself."""
+        return "" if self.sort == default_sort(self.q) else self.sort
 
     @property
     def min_price(self) -> str:

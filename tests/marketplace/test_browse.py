@@ -245,3 +245,16 @@ def test_browse_page_runs_at_most_four_queries_whatever_the_page_size(client, lo
     with _count_queries() as statements:
         _page(client, "?q=counted&category=grooming&state=TX&min_price=1&max_price=500")
     assert len(statements) <= 4, statements
+
+
+def test_default_sort_is_relevance_with_a_query_and_newest_without(client):
+    from datetime import timedelta
+
+    from models.types import utcnow
+
+    ServiceListingFactory(title="Old narwhal narwhal trainer", published_at=utcnow() - timedelta(days=30))
+    ServiceListingFactory(title="New listing", description="mentions a narwhal once", published_at=utcnow())
+    searched = _page(client, "?q=narwhal&sort=")
+    assert _position(searched, "Old narwhal narwhal trainer") < _position(searched, "New listing")
+    browsing = _page(client, "?sort=")
+    assert _position(browsing, "New listing") < _position(browsing, "Old narwhal narwhal trainer")
