@@ -84,7 +84,7 @@ def deep_page(client) -> None:
     cursor = Cursor("newest", row.key, row.id).encode()
     explain_page(client, f"deep page: keyset cursor at row {depth:,} (newest)", f"/listings?after={cursor}")
     offset_sql = (
-        "SELECT l.id FROM \"ServiceListing\" l JOIN \"MarketplaceUser\" u ON u.id = l.provider_user_id "
+        'SELECT l.id FROM "ServiceListing" l JOIN "MarketplaceUser" u ON u.id = l.provider_user_id '
         "WHERE l.status = 'active' AND u.status = 'active' "
         "ORDER BY COALESCE(l.published_at, l.created_at, '-infinity'::timestamp) DESC, l.id DESC "
         f"OFFSET {depth} LIMIT 21"
@@ -92,7 +92,9 @@ def deep_page(client) -> None:
     plan = explain(offset_sql).splitlines()
     print("\n--- the same page by OFFSET (rejected):")
     print("    " + next(line for line in plan if "Execution Time" in line).strip())
-    time_it(f"deep page: OFFSET {depth:,} (for comparison)", lambda: db.session.execute(text(offset_sql)).all())
+    time_it(
+        f"deep page: OFFSET {depth:,} (for comparison)", lambda: db.session.execute(text(offset_sql)).all()
+    )
 
 
 def main() -> None:
