@@ -63,9 +63,15 @@ def capture_statements(client, path: str) -> list[tuple[str, dict]]:
 def explain_page(client, label: str, path: str) -> None:
     print(f"\n--- {label}: {path}")
     for statement, parameters in capture_statements(client, path):
-        plan = explain(statement.replace("%(", ":").replace(")s", ""), parameters).splitlines()
-        summary = [line for line in plan if "Execution Time" in line or "Index" in line or "Seq Scan" in line]
-        for line in summary[:8]:
+        plan = (
+            db.session.connection()
+            .exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            .scalars()
+            .all()
+        )
+        keep = ("Execution Time", "Index", "Seq Scan", "Sort Method", "Bitmap Heap")
+        summary = [line for line in plan if any(word in line for word in keep)]
+        for line in summary[:10]:
             print("    " + line.strip())
     time_it(label, lambda: client.get(path))
 
