@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -30,6 +30,7 @@ from marketplace.messaging_queries import (
     seen_message_id,
     thread_for_participant_or_404,
     unread_total,
+    valid_id,
 )
 from marketplace.messaging_send import (
     SendRefused,
@@ -83,11 +84,9 @@ def _message_html_filter(text: str) -> Any:
 @bp.app_context_processor
 def _unread_badge() -> dict[str, Any]:
     def unread_messages_total() -> int:
-        # Evaluated only where the nav renders it, at most once per request.
-        if "unread_messages_total" not in g:
-            user = _signed_in_marketplace_user()
-            g.unread_messages_total = unread_total(user.id) if user else 0
-        return g.unread_messages_total
+        # A function, so the count query runs only where the nav actually shows it.
+        user = _signed_in_marketplace_user()
+        return unread_total(user.id) if user else 0
 
     return {"unread_messages_total": unread_messages_total}
 
@@ -191,8 +190,9 @@ def thread(thread_id: int):
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     if mark_read(conversation.id, me.id):
         db.session.commit()
-        g.pop("unread_messages_total", None)
     before = request.args.get("before", type=int)
+    if before is not None:
+        before = valid_id(before) or 0
     context = _thread_page_context(conversation, me, before)
     if htmx and before is not None:
         return render_block(THREAD_TEMPLATE, "earlier", **context)
@@ -202,9 +202,9 @@ def thread(thread_id: int):
 def _cursor() -> tuple[int, int]:
     """The page's view of the thread: the last message it shows and the message carrying "Seen"."""
     source = request.form if request.method == "POST" else request.args
-    after = source.get("after", 0, type=int) or 0
-    seen = source.get("seen", 0, type=int) or 0
-    return max(after, 0), max(seen, 0)
+    after = source.get("after", type=int)
+    seen = source.get("seen", type=int)
+    return valid_id(after) or 0, valid_id(seen) or 0
 
 
 def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.extensions import db, limiter
 from app.mail import send_mail
-from marketplace.messaging_queries import lock_thread_for_participant_or_404
+from marketplace.messaging_queries import id_or_404, lock_thread_for_participant_or_404
 from marketplace.messaging_text import snippet
 from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing
 from models.types import utcnow
@@ -173,7 +173,7 @@ def public_listing_or_404(listing_id: int) -> ServiceListing:
         select(ServiceListing)
         .join(MarketplaceUser, MarketplaceUser.id == ServiceListing.provider_user_id)
         .where(
-            ServiceListing.id == listing_id,
+            ServiceListing.id == id_or_404(listing_id),
             ServiceListing.status == "active",
             func.coalesce(MarketplaceUser.status, "active") == "active",
         )
