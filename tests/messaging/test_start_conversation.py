@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import g
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from marketplace.messaging_send import SendRefused, post_message
@@ -63,14 +64,16 @@ def test_one_thread_per_listing_and_buyer_is_enforced_by_the_database(buyer, lis
         MessageThread(listing_id=listing.id, buyer_user_id=buyer.id, seller_user_id=listing.provider_user_id)
     )
     db.session.flush()
-    with pytest.raises(Exception, match="MessageThread_listing_id_buyer_user_id_key"):
-        with db.session.begin_nested():
-            db.session.add(
-                MessageThread(
-                    listing_id=listing.id, buyer_user_id=buyer.id, seller_user_id=listing.provider_user_id
-                )
+    with (
+        pytest.raises(IntegrityError, match="MessageThread_listing_id_buyer_user_id_key"),
+        db.session.begin_nested(),
+    ):
+        db.session.add(
+            MessageThread(
+                listing_id=listing.id, buyer_user_id=buyer.id, seller_user_id=listing.provider_user_id
             )
-            db.session.flush()
+        )
+        db.session.flush()
 
 
 def test_seller_cannot_message_themselves_about_their_own_listing(client, login_as, post, seller, listing):
