@@ -1,3 +1,8 @@
 from app import create_app
+from app.config import ConfigError
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as error:
+    # A configuration mistake is the operator's to fix: one clear line, not a traceback.
+    raise SystemExit(f"Error: {error}") from None

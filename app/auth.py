@@ -119,4 +119,7 @@ def _enforce_session_limits() -> None:
 def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_identity)
     login_manager.session_protection = None  # sessions are bound by the password fingerprint and time limits
+    login_manager.login_view = "marketplace.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
     app.before_request(_enforce_session_limits)

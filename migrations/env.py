@@ -4,7 +4,9 @@ Every run:
 - sets lock_timeout, so DDL fails fast instead of queueing behind live traffic (and blocking it);
 - sets statement_timeout, so nothing runs unbounded;
 - takes an advisory lock, so two deploys cannot migrate at once;
-- runs each revision in its own transaction (a failed revision leaves the schema as the previous one left it).
+- runs each revision of an upgrade in its own transaction (a failed revision leaves the schema as the previous
+  one left it), and a whole downgrade in one transaction (a revision that refuses to go down, like 0002 while
+  amounts exceed INTEGER, also keeps the later revisions it would have followed: nothing changes).
 """
 
 import logging
@@ -12,6 +14,8 @@ import os
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy import text
@@ -50,6 +54,20 @@ def _is_lock_timeout(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlstate", None) == "55P03"
 
 
+def _is_downgrade(connection) -> bool:
+    """True when this run takes revisions off (iterate_revisions excludes its lower bound, so an upgrade or a
+    no-op walks nothing and a non-ancestor destination raises)."""
+    try:
+        destination = context.get_revision_argument()  # None means base
+    except KeyError:  # check, current, autogenerate: nothing is walked
+        return False
+    heads = MigrationContext.configure(connection).get_current_heads()
+    try:
+        return any(True for _ in context.script.iterate_revisions(heads, destination))
+    except RevisionError:
+        return False
+
+
 def run_migrations_online() -> None:
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
@@ -67,11 +85,12 @@ def run_migrations_online() -> None:
             text("SELECT set_config('statement_timeout', :value, false)"), {"value": STATEMENT_TIMEOUT}
         )
         connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": ADVISORY_LOCK_KEY})
+        downgrade = _is_downgrade(connection)
         connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            transaction_per_migration=True,
+            transaction_per_migration=not downgrade,
             compare_type=True,
             **{key: value for key, value in conf_args.items() if key != "compare_type"},
         )

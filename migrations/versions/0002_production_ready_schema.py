@@ -20,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 INT_MAX = 2_147_483_647
+INT_MIN = -2_147_483_648
 
 # ---- PART 1: existing tables (transactional statements) -------------------------------------------------
 PART1_TRANSACTIONAL = [
@@ -269,7 +270,8 @@ def _refuse_if_money_exceeds_integer(bind) -> None:
     ]
     problems = []
     for table, columns in checks:
-        condition = " OR ".join(f'abs("{column}") > {INT_MAX}' for column in columns)
+        # NOT BETWEEN, not abs(): INT_MIN fits in INTEGER although abs(INT_MIN) does not.
+        condition = " OR ".join(f'"{column}" NOT BETWEEN {INT_MIN} AND {INT_MAX}' for column in columns)
         count = bind.execute(text(f'SELECT count(*) FROM "{table}" WHERE {condition}')).scalar()
         if count:
             problems.append(f'{count} "{table}" row(s)')
@@ -277,7 +279,7 @@ def _refuse_if_money_exceeds_integer(bind) -> None:
         raise CommandError(
             "Refusing to downgrade 0002_production_ready_schema: "
             + " and ".join(problems)
-            + f" hold amounts above {INT_MAX} cents, which INTEGER cannot store. Nothing was changed."
+            + f" hold amounts outside {INT_MIN}..{INT_MAX} cents, which INTEGER cannot store. Nothing was changed."
         )
 
 

@@ -1,0 +1,55 @@
+"""Misconfiguration stops the app at start-up with one clear line, and never leaks a secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError
+from tests.cli import run_flask
+
+UNREACHABLE = "postgresql+psycopg://user:s3cret@127.0.0.1:1/x"
+
+
+def flask(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "APP_ENV", "SECRET_KEY"}
+    }
+    return run_flask(environment | env, *args)
+
+
+def test_production_without_secret_key_refuses_to_build_the_app(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set in production"):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+
+
+def test_production_without_secret_key_refuses_to_start_from_the_command_line():
+    result = flask("check-db", APP_ENV="production", DATABASE_URL=UNREACHABLE)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: SECRET_KEY must be set in production (APP_ENV=production); refusing to start."
+    ]
+
+
+def test_production_with_a_secret_key_builds_the_app(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+    assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_check_db_with_an_unreachable_database_prints_one_line_naming_the_host_and_not_the_password():
+    result = flask("check-db", DATABASE_URL=UNREACHABLE)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert "127.0.0.1:1" in lines[0]
+    assert "s3cret" not in output
