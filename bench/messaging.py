@@ -95,7 +95,7 @@ def generate(target_messages: int) -> None:
         "(listing_id, buyer_user_id, seller_user_id, subject, status, created_at, last_message_at)"
     )
     # When a thread started: spread over a year, so the inbox order means something.
-    started = "now() - ((g * 7919) % 525600) * interval '1 minute' - interval '1 hour'"
+    started = "now() - ((g::bigint * 7919) % 525600) * interval '1 minute' - interval '1 hour'"
     finished = f"{started} + interval '{MESSAGES_PER_THREAD - 1} minutes'"
     # Heavy user as seller: one buyer each, over the heavy user's listings.
     _run(
