@@ -97,16 +97,22 @@ def generate(target_messages: int) -> None:
     # When a thread started: spread over a year, so the inbox order means something.
     started = "now() - ((g::bigint * 7919) % 525600) * interval '1 minute' - interval '1 hour'"
     finished = f"{started} + interval '{MESSAGES_PER_THREAD - 1} minutes'"
+    ids = {
+        "first_user": first_user,
+        "heavy": heavy,
+        "first_listing": first_listing,
+        "heavy_listings": HEAVY_LISTINGS,
+        "providers": PROVIDERS,
+        "listings": LISTINGS,
+        "users": USERS,
+    }
     # Heavy user as seller: one buyer each, over the heavy user's listings.
     _run(
         f"""INSERT INTO "MessageThread" {thread_columns}
             SELECT :first_listing + (g % :heavy_listings), :first_user + g, :heavy, 'Bench thread', 'active',
                    {started}, {finished}
             FROM generate_series(0, :n - 1) g""",
-        first_listing=first_listing,
-        heavy_listings=HEAVY_LISTINGS,
-        first_user=first_user,
-        heavy=heavy,
+        **ids,
         n=HEAVY_SELLER_THREADS,
     )
     # Heavy user as buyer, on other providers' listings.
@@ -115,9 +121,7 @@ def generate(target_messages: int) -> None:
             SELECT l.id, :heavy, l.provider_user_id, 'Bench thread', 'active', {started}, {finished}
             FROM generate_series(0, :n - 1) g
             JOIN "ServiceListing" l ON l.id = :first_listing + :heavy_listings + g""",
-        first_listing=first_listing,
-        heavy_listings=HEAVY_LISTINGS,
-        heavy=heavy,
+        **ids,
         n=HEAVY_BUYER_THREADS,
     )
     # Everyone else: (listing, buyer) pairs that never repeat.
@@ -127,12 +131,7 @@ def generate(target_messages: int) -> None:
                    l.provider_user_id, 'Bench thread', 'active', {started}, {finished}
             FROM generate_series(0, :n - 1) g
             JOIN "ServiceListing" l ON l.id = :first_listing + :heavy_listings + (g % :listings)""",
-        first_user=first_user,
-        providers=PROVIDERS,
-        listings=LISTINGS,
-        users=USERS,
-        first_listing=first_listing,
-        heavy_listings=HEAVY_LISTINGS,
+        **ids,
         n=other_threads,
     )
     db.session.commit()
