@@ -10,6 +10,7 @@ from zxcvbn import zxcvbn
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 MIN_STRENGTH = 3  # zxcvbn score 0..4
+ZXCVBN_MAX_LENGTH = 72
 
 _hashers = {
     "default": PasswordHasher(),
@@ -56,7 +57,10 @@ def password_problems(password: str, user_inputs: list[str] | None = None) -> li
         return [f"Use at least {MIN_LENGTH} characters."]
     if len(password) > MAX_LENGTH:
         return [f"Use at most {MAX_LENGTH} characters."]
-    result = zxcvbn(password, user_inputs=[value for value in (user_inputs or []) if value])
+    # zxcvbn refuses input past 72 characters; the first 72 decide whether a long password is guessable.
+    result = zxcvbn(
+        password[:ZXCVBN_MAX_LENGTH], user_inputs=[value for value in (user_inputs or []) if value]
+    )
     if result["score"] < MIN_STRENGTH:
         feedback = result.get("feedback") or {}
         hint = feedback.get("warning") or "This password is too easy to guess."

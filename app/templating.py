@@ -14,7 +14,8 @@ from app.money import format_money
 
 def render_page_or_block(template: str, block: str, **context: Any) -> str:
     """The full page for a normal request; only `block` of the same template for an htmx request."""
-    if htmx and not htmx.boosted:
+    # A history-restore request (Back after a cache miss) replaces the whole body, so it needs the full page.
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
         return render_block(template, block, **context)
     from flask import render_template
 

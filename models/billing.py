@@ -43,6 +43,14 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
             postgresql_where=text('"clientPartyId" IS NOT NULL'),
         ),
         Index("Invoice_deletedAt_idx", "deletedAt", postgresql_where=text('"deletedAt" IS NULL')),
+        # Revision 0005: a client's invoices newest first (the portal list).
+        Index(
+            "Invoice_clientPartyId_createdAt_idx",
+            "clientPartyId",
+            text('"createdAt" DESC'),
+            text("id DESC"),
+            postgresql_where=text('"deletedAt" IS NULL'),
+        ),
         Index(
             "Invoice_marketplace_idx",
             "tenantId",

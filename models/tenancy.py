@@ -78,6 +78,13 @@ class Contact(TenantOwned, SoftDelete, PrismaTimestamps, Base):
         Index(
             "Contact_portal_idx", "tenantId", "portalEnabled", postgresql_where=text('"portalEnabled" = true')
         ),
+        # Revision 0005: portal sign-in looks a contact up by tenant and e-mail, ignoring case.
+        Index(
+            "Contact_tenantId_email_lower_idx",
+            "tenantId",
+            text("lower(email)"),
+            postgresql_where=text('"deletedAt" IS NULL'),
+        ),
     )
 
     id: Mapped[intpk]

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from portal import routes  # noqa: E402,F401
+from portal import accounts, invoices, tenancy  # noqa: E402,F401

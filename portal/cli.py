@@ -1,7 +1,14 @@
 """`flask portal …`: portal administration commands."""
 
+from __future__ import annotations
+
 import click
 from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from models import Contact, Tenant
+from portal.invites import INVITE, MAX_AGE, external_set_password_url
 
 portal_cli = AppGroup("portal", help="Client portal administration.")
 
@@ -11,4 +18,27 @@ portal_cli = AppGroup("portal", help="Client portal administration.")
 @click.option("--email", required=True, help="The contact's e-mail address.")
 def invite_command(tenant_slug: str, email: str) -> None:
     """Enable the portal for a contact and print a set-password link."""
-    raise click.ClickException("not implemented yet")
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+    if tenant is None:
+        raise click.ClickException(f"No tenant with slug {tenant_slug!r}.")
+    matches = list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.tenant_id == tenant.id, func.lower(Contact.email) == email.strip().lower())
+            .order_by(Contact.id)
+        )
+    )
+    if not matches:
+        raise click.ClickException(f"{tenant.name} has no contact with e-mail {email!r}.")
+    if len(matches) > 1:
+        # Sign-in finds a contact by tenant and e-mail; two contacts sharing one would make that ambiguous.
+        raise click.ClickException(
+            f"{tenant.name} has {len(matches)} contacts with e-mail {email!r}; give each its own address first."
+        )
+    contact = matches[0]
+    contact.portal_enabled = True
+    db.session.commit()
+    days = MAX_AGE[INVITE].days
+    click.echo(f"Portal access enabled for {contact.display_name} <{contact.email}> at {tenant.name}.")
+    click.echo(f"Send them this link to choose a password (valid for {days} days, works once):")
+    click.echo(external_set_password_url(INVITE, contact, tenant))

@@ -79,9 +79,25 @@ def _db_transaction(app: Flask) -> Iterator[None]:
             app.extensions.pop("outbox", None)
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The tests run inside an app context; a plain test client would reuse it, so `g` (Flask-Login's cached user,
+    Flask-WTF's CSRF token, the portal's tenant) would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    app.test_client_class = FreshContextClient
+    try:
+        return app.test_client()
+    finally:
+        app.test_client_class = None
 
 
 def csrf_token_from(html: str) -> str:

@@ -85,7 +85,7 @@ class InvoiceLineItemFactory(BaseFactory):
         model = InvoiceLineItem
 
     invoice = factory.SubFactory(InvoiceFactory)
-    tenant = factory.SelfAttribute("invoice.tenant")
+    tenant_id = factory.SelfAttribute("invoice.tenant_id")
     description = "Service"
     quantity = 1
     unit_price_cents = 10_000
@@ -97,7 +97,7 @@ class PaymentFactory(BaseFactory):
         model = Payment
 
     invoice = factory.SubFactory(InvoiceFactory)
-    tenant = factory.SelfAttribute("invoice.tenant")
+    tenant_id = factory.SelfAttribute("invoice.tenant_id")
     amount_cents = 5_000
     status = "succeeded"
     method = "card"

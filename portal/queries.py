@@ -1,0 +1,171 @@
+"""Every portal query of invoices and payments. Each one is narrowed to the contact's own party in SQL.
+
+Tenant and soft-delete criteria are added centrally (models.scoping); the party criterion lives here, once,
+in `_visible_invoices`, and drafts are never shown to clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Literal, TypeVar, get_args
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from models import Contact, Invoice, Payment
+from models.types import utcnow
+
+InvoiceFilter = Literal["all", "open", "overdue", "paid", "void"]
+INVOICE_FILTERS: tuple[InvoiceFilter, ...] = get_args(InvoiceFilter)
+VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
+OPEN_STATUSES = ("issued", "partially_paid")
+T = TypeVar("T")
+INT4_MAX = 2_147_483_647
+MAX_PAGE = 1_000_000
+
+
+def parse_filter(raw: str | None) -> InvoiceFilter:
+    return raw if raw in INVOICE_FILTERS else "all"  # type: ignore[return-value]
+
+
+def _is_open() -> ColumnElement[bool]:
+    return Invoice.status.in_(OPEN_STATUSES)
+
+
+def _is_overdue(now: datetime) -> ColumnElement[bool]:
+    """Overdue is derived, never stored: open, money still owed, and past the due date."""
+    return and_(_is_open(), Invoice.balance_cents > 0, Invoice.due_at < now)
+
+
+def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool] | None:
+    return {
+        "all": None,
+        "open": _is_open(),
+        "overdue": _is_overdue(now),
+        "paid": Invoice.status == "paid",
+        "void": Invoice.status == "void",
+    }[name]
+
+
+def _shown_to(contact: Contact) -> ColumnElement[bool]:
+    """The one ownership rule: the contact's party's invoices in the contact's tenant, never drafts."""
+    return and_(
+        Invoice.client_party_id == contact.party_id,
+        Invoice.tenant_id == contact.tenant_id,
+        Invoice.status.in_(VISIBLE_STATUSES),
+    )
+
+
+def _visible_invoices(contact: Contact) -> Select[tuple[Invoice]]:
+    return select(Invoice).where(_shown_to(contact))
+
+
+def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
+    if not 0 < invoice_id <= INT4_MAX:  # a guessed id past INTEGER is simply not there, not a database error
+        abort(404)
+    return db.one_or_404(
+        _visible_invoices(contact)
+        .where(Invoice.id == invoice_id)
+        .options(selectinload(Invoice.line_items), selectinload(Invoice.payments))
+    )
+
+
+@dataclass
+class CurrencyTotals:
+    currency: str
+    due_cents: int
+    overdue_cents: int
+
+
+@dataclass
+class InvoiceSummary:
+    """How many invoices are open and overdue, and what is owed per currency (never added across currencies)."""
+
+    open_count: int = 0
+    overdue_count: int = 0
+    totals: list[CurrencyTotals] = field(default_factory=list)
+
+    def count_for(self, name: InvoiceFilter) -> int | None:
+        return {"open": self.open_count, "overdue": self.overdue_count}.get(name)
+
+
+def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSummary:
+    """Reads only open invoices (few, for a real client), through Invoice_clientPartyId_status_idx."""
+    overdue = _is_overdue(now or utcnow())
+    statement = (
+        _visible_invoices(contact)
+        .where(_is_open())
+        .with_only_columns(
+            Invoice.currency,
+            func.count(),
+            func.count().filter(overdue),
+            func.coalesce(func.sum(Invoice.balance_cents).filter(Invoice.balance_cents > 0), 0),
+            func.coalesce(func.sum(Invoice.balance_cents).filter(overdue), 0),
+        )
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    )
+    summary = InvoiceSummary()
+    for currency, n_open, n_overdue, due, overdue_cents in db.session.execute(statement):
+        summary.open_count += n_open
+        summary.overdue_count += n_overdue
+        if due:
+            summary.totals.append(CurrencyTotals(currency, int(due), int(overdue_cents)))
+    return summary
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a newest-first list. Pages are not counted: counting a long history costs a full scan."""
+
+    items: list[T]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        requested = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(requested, 1), MAX_PAGE)
+
+
+def _page_of(rows: list[T], number: int, size: int) -> Page[T]:
+    return Page(rows[:size], number, has_next=len(rows) > size)
+
+
+def invoice_page(
+    contact: Contact, name: InvoiceFilter, number: int, size: int, now: datetime | None = None
+) -> Page[Invoice]:
+    """One page of the contact's invoices, newest first (Invoice_clientPartyId_createdAt_idx)."""
+    statement = _visible_invoices(contact)
+    criterion = _filter_criterion(name, now or utcnow())
+    if criterion is not None:
+        statement = statement.where(criterion)
+    statement = (
+        statement.order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(size + 1)
+        .offset((number - 1) * size)
+    )
+    return _page_of(list(db.session.scalars(statement)), number, size)
+
+
+def payment_page(contact: Contact, number: int, size: int) -> Page[tuple[Payment, Invoice]]:
+    """Every payment on the contact's visible invoices, newest first, with its invoice."""
+    rows = db.session.execute(
+        select(Payment, Invoice)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(_shown_to(contact))
+        .order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
+        .limit(size + 1)
+        .offset((number - 1) * size)
+    )
+    return _page_of([(payment, invoice) for payment, invoice in rows], number, size)
