@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from app.errors import render_error
 from app.extensions import db, htmx
+from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.messaging_forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
 from marketplace.messaging_queries import (
@@ -144,10 +144,9 @@ def inbox():
         tab = "all"
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     result = inbox_page(_me().id, tab, page)  # type: ignore[arg-type]
-    template = "marketplace/messages/inbox.html"
-    if htmx:
-        return render_block(template, "inbox_list", inbox=result, tabs=INBOX_TABS)
-    return render_template(template, inbox=result, tabs=INBOX_TABS)
+    return render_page_or_block(
+        "marketplace/messages/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
+    )
 
 
 # --- one thread ----------------------------------------------------------------------------------------------
@@ -194,8 +193,8 @@ def thread(thread_id: int):
     if before is not None:
         before = valid_id(before) or 0
     context = _thread_page_context(conversation, me, before)
-    if htmx and before is not None:
-        return render_block(THREAD_TEMPLATE, "earlier", **context)
+    if before is not None:  # "Load earlier": with htmx just the older messages, without JS a page of them
+        return render_page_or_block(THREAD_TEMPLATE, "earlier", **context)
     return render_template(THREAD_TEMPLATE, **context)
 
 

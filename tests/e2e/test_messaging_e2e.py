@@ -32,6 +32,8 @@ def test_buyer_and_seller_hold_a_live_conversation(new_page):
 
     _open_conversation_with(buyer, "Sam Seller")
     buyer.evaluate("window.__sameDocument = true")
+    buyer.get_by_role("button", name="Send").click()  # empty: refused in place, nothing sent
+    expect(buyer.locator("#reply-error")).to_have_text("Write a message first.")
     buyer.fill("#reply-body", "Could we do the 14th instead? <b>not bold</b>")
     buyer.get_by_role("button", name="Send").click()
     sent = buyer.locator("#messages .message-mine").last

@@ -116,3 +116,11 @@ def test_inbox_runs_a_fixed_number_of_queries_whatever_the_number_of_threads(cli
     many = queries_for_inbox()
     assert few == many
     assert many <= 4
+
+
+def test_history_restore_gets_the_whole_inbox_page(client, login_as, buyer, conversation):
+    login_as(buyer)
+    response = client.get(
+        "/messages?tab=buying", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.get_data(as_text=True)
