@@ -1,20 +1,229 @@
-"""Marketplace accounts: register, sign in and out, verify e-mail, reset password."""
+"""Marketplace accounts: register, sign in and out, verify e-mail, reset password.
 
-from flask import redirect, render_template, url_for
+No account enumeration: registering an address that already has an account, and asking to reset the
+password of an unknown address, answer exactly as the ordinary case does; the mailbox owner learns the rest.
+"""
 
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.auth import sign_in, sign_out
+from app.extensions import db, limiter
+from app.mail import send_mail
+from app.passwords import hash_password, needs_rehash, verify_password
+from app.tokens import TokenInvalid, check_still_bound, make_token, read_token
 from marketplace import bp
+from marketplace.access import current_marketplace_user, marketplace_login_required, safe_next
+from marketplace.account_forms import (
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from models import MarketplaceUser
+
+VERIFY_PURPOSE = "marketplace-verify-email"
+RESET_PURPOSE = "marketplace-reset-password"
+VERIFY_MAX_AGE = 3 * 24 * 3600
+RESET_MAX_AGE = 3600
+INACTIVE_MESSAGES = {
+    "suspended": "This account is suspended. Please contact support.",
+    "banned": "This account has been closed.",
+}
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    return render_template("marketplace/index.html")
+def _email_from_form() -> str:
+    return (request.form.get("email") or "").strip().lower() or request.remote_addr or "unknown"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code >= 400
+
+
+def user_by_email(email: str) -> MarketplaceUser | None:
+    return db.session.scalar(select(MarketplaceUser).where(MarketplaceUser.email == email))
+
+
+def _verify_binding(user: MarketplaceUser) -> str:
+    # Dies when the address is verified (single use), or when the e-mail or password changes.
+    return f"{user.email}|{bool(user.email_verified)}|{user.password_hash}"
+
+
+def send_verification_mail(user: MarketplaceUser) -> None:
+    token = make_token(VERIFY_PURPOSE, user.id, bound_to=_verify_binding(user))
+    link = url_for("marketplace.verify_email", token=token, _external=True)
+    send_mail(
+        user.email,
+        "Confirm your e-mail address",
+        f"Hello {user.display_name},\n\nConfirm your address for the Breeder Marketplace by opening this link "
+        f"(valid for 3 days):\n\n{link}\n\nIf you did not create an account, ignore this e-mail.\n",
+    )
+
+
+def _send_already_registered_mail(user: MarketplaceUser) -> None:
+    send_mail(
+        user.email,
+        "You already have a Breeder Marketplace account",
+        "Someone (hopefully you) tried to create an account with this address, which already has one.\n\n"
+        f"Sign in: {url_for('marketplace.login', _external=True)}\n"
+        f"Forgot your password? {url_for('marketplace.forgot_password', _external=True)}\n",
+    )
+
+
+def _landing_for(user: MarketplaceUser) -> str:
+    return url_for("marketplace.dashboard_listings") if user.is_provider else url_for("marketplace.listings")
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():
-    return render_template("marketplace/index.html")
+@limiter.limit("10 per hour", methods=["POST"])
+def register() -> str | tuple[str, int] | BaseResponse:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        password_hash = hash_password(form.password.data)  # spent either way, so timing reveals nothing
+        existing = user_by_email(form.email.data)
+        if existing is not None:
+            _send_already_registered_mail(existing)
+            return redirect(url_for("marketplace.check_email"))
+        user = MarketplaceUser(
+            email=form.email.data,
+            password_hash=password_hash,
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            user_type=form.user_type.data,
+            email_verified=False,
+            status="active",
+        )
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same address registered a moment ago
+            db.session.rollback()
+            return redirect(url_for("marketplace.check_email"))
+        send_verification_mail(user)
+        return redirect(url_for("marketplace.check_email"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("marketplace/accounts/register.html", form=form), status
+
+
+@bp.get("/register/check-email")
+def check_email() -> str:
+    return render_template("marketplace/accounts/check_email.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("8 per 15 minutes", methods=["POST"], key_func=_email_from_form, deduct_when=_failed)
+def login() -> str | tuple[str, int] | BaseResponse:
+    form = LoginForm()
+    next_url = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        if verify_password(user.password_hash if user else None, form.password.data) and user:
+            if not user.is_active_account:
+                form.form_errors.append(
+                    INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES["suspended"])
+                )
+                return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), 403
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+                db.session.commit()
+            sign_in("marketplace", user)
+            return redirect(next_url or _landing_for(user))
+        form.form_errors.append("The e-mail or password is incorrect.")
+    status = 422 if form.is_submitted() else 200
+    return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), status
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> BaseResponse:
+    sign_out()
+    flash("You are signed out.", "info")
     return redirect(url_for("marketplace.index"))
+
+
+def _user_from_token(purpose: str, token: str, max_age: int, binding) -> MarketplaceUser:
+    user_id, token_fingerprint = read_token(purpose, token, max_age)
+    user = db.session.get(MarketplaceUser, user_id)
+    if user is None:
+        raise TokenInvalid("This link is not valid.")
+    check_still_bound(token_fingerprint, binding(user))
+    return user
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
+    try:
+        user = _user_from_token(VERIFY_PURPOSE, token, VERIFY_MAX_AGE, _verify_binding)
+    except TokenInvalid as error:
+        return render_template("marketplace/accounts/link_invalid.html", reason=error.reason), 400
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("marketplace/accounts/verify_email.html", form=form, user=user)
+    user.email_verified = True
+    db.session.commit()
+    flash("Thank you: your e-mail address is confirmed.", "success")
+    if not user.is_active_account:
+        return redirect(url_for("marketplace.login"))
+    sign_in("marketplace", user)
+    return redirect(_landing_for(user))
+
+
+@bp.post("/verify-email/resend")
+@marketplace_login_required
+@limiter.limit("3 per 15 minutes")
+def resend_verification() -> BaseResponse:
+    user = current_marketplace_user()
+    if user.email_verified:
+        flash("Your e-mail address is already confirmed.", "info")
+    else:
+        send_verification_mail(user)
+        flash(f"We sent a new confirmation link to {user.email}.", "info")
+    return redirect(safe_next(request.form.get("next")) or url_for("marketplace.listings"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_email_from_form)
+def forgot_password() -> str | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        if user is not None:
+            token = make_token(RESET_PURPOSE, user.id, bound_to=user.password_hash)
+            link = url_for("marketplace.reset_password", token=token, _external=True)
+            send_mail(
+                user.email,
+                "Reset your Breeder Marketplace password",
+                f"Open this link within an hour to choose a new password:\n\n{link}\n\n"
+                "If you did not ask for this, ignore this e-mail; your password stays as it is.\n",
+            )
+        return render_template("marketplace/accounts/forgot_password_sent.html", email=form.email.data)
+    status = 422 if form.is_submitted() else 200
+    return render_template("marketplace/accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | tuple[str, int] | BaseResponse:
+    try:
+        user = _user_from_token(RESET_PURPOSE, token, RESET_MAX_AGE, lambda u: u.password_hash)
+    except TokenInvalid as error:
+        return render_template("marketplace/accounts/link_invalid.html", reason=error.reason), 400
+    form = ResetPasswordForm()
+    form.password_context = lambda: [user.email, user.first_name or "", user.last_name or ""]  # type: ignore[method-assign]
+    if form.validate_on_submit():
+        user.password_hash = hash_password(form.password.data)
+        user.email_verified = True  # the link reached the mailbox, which is what verification proves
+        db.session.commit()
+        if not user.is_active_account:
+            flash("Your password is changed, but this account cannot sign in.", "info")
+            return redirect(url_for("marketplace.login"))
+        sign_in("marketplace", user)
+        flash("Your password is changed.", "success")
+        return redirect(_landing_for(user))
+    status = 422 if form.is_submitted() else 200
+    return render_template("marketplace/accounts/reset_password.html", form=form), status

@@ -7,17 +7,19 @@ only the reader's own receipts, is idempotent, and needs no CSRF protection to b
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from app.errors import render_error
 from app.extensions import db, htmx
 from app.templating import render_page_or_block
 from marketplace import bp
+from marketplace.access import (
+    current_marketplace_user,
+    marketplace_login_required,
+    signed_in_marketplace_user,
+)
 from marketplace.messaging_forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
 from marketplace.messaging_queries import (
     INBOX_TABS,
@@ -47,35 +49,6 @@ THREAD_TEMPLATE = "marketplace/messages/thread.html"
 POLL_SECONDS = 3
 
 
-def _signed_in_marketplace_user() -> MarketplaceUser | None:
-    if current_user.is_authenticated and current_user.kind == "marketplace":
-        return current_user.record
-    return None
-
-
-def marketplace_user_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Messages belong to marketplace accounts: anyone else (anonymous, a portal client) goes to sign in."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if _signed_in_marketplace_user() is None:
-            next_url = request.full_path.rstrip("?") if request.method == "GET" and not htmx else None
-            login_url = url_for("marketplace.login", next=next_url)
-            if htmx:
-                return Response(status=204, headers={"HX-Redirect": login_url})
-            flash("Please sign in with your marketplace account to use messages.", "info")
-            return redirect(login_url)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _me() -> MarketplaceUser:
-    user = _signed_in_marketplace_user()
-    assert user is not None  # guarded by marketplace_user_required
-    return user
-
-
 @bp.app_template_filter("message_html")
 def _message_html_filter(text: str) -> Any:
     return message_html(text)
@@ -85,7 +58,7 @@ def _message_html_filter(text: str) -> Any:
 def _unread_badge() -> dict[str, Any]:
     def unread_messages_total() -> int:
         # A function, so the count query runs only where the nav actually shows it.
-        user = _signed_in_marketplace_user()
+        user = signed_in_marketplace_user()
         return unread_total(user.id) if user else 0
 
     return {"unread_messages_total": unread_messages_total}
@@ -95,9 +68,9 @@ def _unread_badge() -> dict[str, Any]:
 
 
 @bp.route("/listings/<int:listing_id>/message", methods=["GET", "POST"])
-@marketplace_user_required
+@marketplace_login_required
 def message_seller(listing_id: int):
-    me = _me()
+    me = current_marketplace_user()
     listing = public_listing_or_404(listing_id)
     if listing.provider_user_id == me.id:
         return render_error(403, "This is your own listing. Buyers' questions about it arrive in your inbox.")
@@ -137,13 +110,13 @@ def message_seller(listing_id: int):
 
 
 @bp.get("/messages")
-@marketplace_user_required
+@marketplace_login_required
 def inbox():
     tab = request.args.get("tab", "all")
     if tab not in INBOX_TABS:
         tab = "all"
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
-    result = inbox_page(_me().id, tab, page)  # type: ignore[arg-type]
+    result = inbox_page(current_marketplace_user().id, tab, page)  # type: ignore[arg-type]
     return render_page_or_block(
         "marketplace/messages/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
     )
@@ -183,9 +156,9 @@ def _thread_page_context(
 
 
 @bp.get("/messages/<int:thread_id>")
-@marketplace_user_required
+@marketplace_login_required
 def thread(thread_id: int):
-    me = _me()
+    me = current_marketplace_user()
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     if mark_read(conversation.id, me.id):
         db.session.commit()
@@ -225,10 +198,10 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
 
 
 @bp.get("/messages/<int:thread_id>/updates")
-@marketplace_user_required
+@marketplace_login_required
 def thread_updates(thread_id: int):
     """Polled by the thread page every few seconds: 204 when nothing changed (one indexed query)."""
-    me = _me()
+    me = current_marketplace_user()
     after, seen = _cursor()
     state = poll_state(thread_id, me.id, after)
     if state.status == "blocked":
@@ -242,9 +215,9 @@ def thread_updates(thread_id: int):
 
 
 @bp.post("/messages/<int:thread_id>/reply")
-@marketplace_user_required
+@marketplace_login_required
 def reply(thread_id: int):
-    me = _me()
+    me = current_marketplace_user()
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     form = MessageForm()
     if not form.validate_on_submit():
@@ -291,9 +264,9 @@ def _reply_refused(
 
 
 @bp.post("/messages/<int:thread_id>/archive")
-@marketplace_user_required
+@marketplace_login_required
 def archive_thread(thread_id: int):
-    conversation = lock_thread_for_participant_or_404(thread_id, _me().id)
+    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
     if conversation.status == "blocked":
         flash("This conversation is blocked; it stays in your inbox as it is.", "info")
         return redirect(url_for("marketplace.thread", thread_id=conversation.id))
@@ -304,9 +277,9 @@ def archive_thread(thread_id: int):
 
 
 @bp.post("/messages/<int:thread_id>/unarchive")
-@marketplace_user_required
+@marketplace_login_required
 def unarchive_thread(thread_id: int):
-    conversation = lock_thread_for_participant_or_404(thread_id, _me().id)
+    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
     if conversation.status == "archived":
         conversation.status = "active"
         db.session.commit()
@@ -315,9 +288,9 @@ def unarchive_thread(thread_id: int):
 
 
 @bp.post("/messages/<int:thread_id>/block")
-@marketplace_user_required
+@marketplace_login_required
 def block_thread(thread_id: int):
-    conversation = lock_thread_for_participant_or_404(thread_id, _me().id)
+    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
     if conversation.status != "blocked":
         conversation.status = "blocked"
         db.session.commit()

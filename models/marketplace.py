@@ -6,19 +6,22 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    event,
     false,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
@@ -112,6 +115,31 @@ class ServiceListing(SpecTimestamps, Base):
             postgresql_where=text("status = 'active'"),
         ),
         Index("ServiceListing_category_idx", "category", "status"),
+        # Revision 0006: full-text search and the keyset sort orders of the public browser.
+        Index(
+            "ServiceListing_search_idx",
+            "search_vector",
+            postgresql_using="gin",
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "ServiceListing_listed_at_idx",
+            text("COALESCE(published_at, created_at, '-infinity'::timestamp)"),
+            "id",
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "ServiceListing_price_low_idx",
+            text("COALESCE(price_cents, '9223372036854775807'::bigint)"),
+            "id",
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "ServiceListing_price_high_idx",
+            text("COALESCE(price_cents, '-1'::bigint)"),
+            "id",
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -131,6 +159,12 @@ class ServiceListing(SpecTimestamps, Base):
     tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     category_metadata: Mapped[Any | None] = mapped_column(JSONB)
     published_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
+    # Revision 0006. Deferred: only the search query reads it, and never into Python.
+    search_vector: Mapped[Any | None] = mapped_column(
+        TSVECTOR,
+        Computed("listing_search_document((title)::text, tags, description)", persisted=True),
+        deferred=True,
+    )
 
     provider_user: Mapped[MarketplaceUser] = relationship(back_populates="listings")
     threads: WriteOnlyMapped[MessageThread] = relationship(back_populates="listing")
@@ -197,3 +231,21 @@ class MarketplaceTransaction(SpecTimestamps, Base):
     )
     service_listing: Mapped[ServiceListing | None] = relationship(back_populates="transactions")
     invoices: WriteOnlyMapped[Invoice] = relationship(back_populates="marketplace_transaction")
+
+
+# The generated search_vector column calls this function (revision 0006 creates it). Declared here too so a
+# schema built from the models alone (a yardstick in tests) has it; migrations stay the source of truth.
+event.listen(
+    ServiceListing.__table__,
+    "before_create",
+    DDL(
+        """
+        CREATE OR REPLACE FUNCTION listing_search_document(title text, tags text[], description text)
+        RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')
+              || setweight(to_tsvector('english'::regconfig, coalesce(array_to_string(tags, ' '), '')), 'B')
+              || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'C')
+        $$
+        """
+    ),
+)

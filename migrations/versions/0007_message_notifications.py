@@ -1,7 +1,7 @@
 """message_notifications: when each recipient was last e-mailed about a thread (the e-mail rate limit).
 
 Revision ID: 0007_message_notifications
-Revises: 0005_portal_contact_email
+Revises: 0006_listing_search
 Create Date: 2026-11-26
 
 A new, empty table: no lock on anything busy. Rows are small and bounded by (threads x 2).
@@ -11,7 +11,7 @@ The recipient index serves the ON DELETE CASCADE from MarketplaceUser.
 from alembic import op
 
 revision = "0007_message_notifications"
-down_revision = "0005_portal_contact_email"
+down_revision = "0006_listing_search"
 branch_labels = None
 depends_on = None
 

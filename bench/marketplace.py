@@ -1,0 +1,113 @@
+"""Listing browser at 1,000,000 listings: keyword search, filters, and a deep page (keyset vs OFFSET).
+
+`BENCH_DATABASE_URL=postgresql+psycopg://… python -m bench.run marketplace`. The data is generated once, in
+SQL (bench/marketplace_data.sql), and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import event, select, text
+
+from app.extensions import db
+from bench.common import bench_app, explain, time_it
+from marketplace.browse_filters import Cursor
+from models import ServiceListing
+
+LISTINGS = int(os.environ.get("BENCH_LISTINGS", "1000000"))
+DATA_SQL = Path(__file__).with_name("marketplace_data.sql")
+
+SCENARIOS = {
+    "keyword search 'golden retriever' (relevance)": "/listings?q=golden+retriever",
+    "typing 'golden retr' (prefix)": "/listings?q=golden+retr",
+    "rare words 'frozen semen shipping'": "/listings?q=frozen+semen+shipping",
+    "filters: grooming, TX, $50-$500, newest": "/listings?category=grooming&state=TX&min_price=50&max_price=500",
+    "search + filters: 'poodle' training in OR, price low-high": (
+        "/listings?q=poodle&category=training&state=OR&sort=price_asc"
+    ),
+    "front page (newest, no filters)": "/listings",
+}
+
+
+def generate() -> None:
+    existing = db.session.scalar(select(db.func.count()).select_from(ServiceListing))
+    if existing >= LISTINGS:
+        print(f"{existing:,} listings already present")
+        return
+    print(f"generating {LISTINGS:,} listings …")
+    sql = "\n".join(line for line in DATA_SQL.read_text().splitlines() if not line.startswith("--"))
+    for statement in filter(None, (part.strip() for part in sql.split(";"))):
+        db.session.execute(text(statement.replace(":count", str(LISTINGS))))
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text('VACUUM ANALYZE "ServiceListing"'))
+        connection.execute(text('VACUUM ANALYZE "MarketplaceUser"'))
+
+
+def capture_statements(client, path: str) -> list[tuple[str, dict]]:
+    statements: list[tuple[str, dict]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def explain_page(client, label: str, path: str) -> None:
+    print(f"\n--- {label}: {path}")
+    for statement, parameters in capture_statements(client, path):
+        plan = (
+            db.session.connection()
+            .exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            .scalars()
+            .all()
+        )
+        keep = ("Execution Time", "Index", "Seq Scan", "Sort Method", "Bitmap Heap")
+        summary = [line for line in plan if any(word in line for word in keep)]
+        for line in summary[:10]:
+            print("    " + line.strip())
+    time_it(label, lambda: client.get(path))
+
+
+def deep_page(client) -> None:
+    depth = int(LISTINGS * 0.9)
+    row = db.session.execute(
+        text(
+            "SELECT COALESCE(published_at, created_at, '-infinity'::timestamp)::text AS key, id "
+            "FROM \"ServiceListing\" WHERE status = 'active' "
+            "ORDER BY COALESCE(published_at, created_at, '-infinity'::timestamp) DESC, id DESC "
+            "OFFSET :depth LIMIT 1"
+        ),
+        {"depth": depth},
+    ).one()
+    cursor = Cursor("newest", row.key, row.id).encode()
+    explain_page(client, f"deep page: keyset cursor at row {depth:,} (newest)", f"/listings?after={cursor}")
+    offset_sql = (
+        'SELECT l.id FROM "ServiceListing" l JOIN "MarketplaceUser" u ON u.id = l.provider_user_id '
+        "WHERE l.status = 'active' AND u.status = 'active' "
+        "ORDER BY COALESCE(l.published_at, l.created_at, '-infinity'::timestamp) DESC, l.id DESC "
+        f"OFFSET {depth} LIMIT 21"
+    )
+    plan = explain(offset_sql).splitlines()
+    print("\n--- the same page by OFFSET (rejected):")
+    print("    " + next(line for line in plan if "Execution Time" in line).strip())
+    time_it(
+        f"deep page: OFFSET {depth:,} (for comparison)", lambda: db.session.execute(text(offset_sql)).all()
+    )
+
+
+def main() -> None:
+    app = bench_app()
+    with app.app_context():
+        generate()
+        client = app.test_client()
+        for label, path in SCENARIOS.items():
+            explain_page(client, label, path)
+        deep_page(client)

@@ -1,0 +1,177 @@
+"""What a visitor asked the listing browser for, read from the query string and corrected, never trusted.
+
+Unknown values are dropped, a min price above the max is swapped, an over-long query is cut; each correction
+leaves a note so the page can say what it applied instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from app.money import BIGINT_MAX, MoneyError, format_money, parse_dollars
+from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
+
+MAX_QUERY_LENGTH = 200
+SORTS: dict[str, str] = {
+    "relevance": "Best match",
+    "newest": "Newest",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in one sort order: the sort key of a row and its id (keyset pagination)."""
+
+    sort: str
+    key: str  # PostgreSQL's text form of the sort key; cast back to its type in the query
+    listing_id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.sort, self.key, self.listing_id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str | None, sort: str) -> Cursor | None:
+        if not token or len(token) > 200:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            cursor_sort, key, listing_id = json.loads(raw)
+        except (ValueError, TypeError):
+            return None
+        if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
+            return None
+        if not isinstance(key, str) or len(key) > 40 or not _key_is_valid(sort, key):
+            return None
+        return cls(sort, key, listing_id)
+
+
+def _key_is_valid(sort: str, key: str) -> bool:
+    try:
+        if sort == "relevance":
+            return math.isfinite(float(key))
+        if sort == "newest":
+            return key in ("-infinity", "infinity") or bool(datetime.fromisoformat(key))
+        if sort in ("price_asc", "price_desc"):
+            return abs(int(key)) <= BIGINT_MAX
+    except ValueError:
+        return False
+    return False
+
+
+@dataclass
+class BrowseFilters:
+    q: str = ""
+    category: str | None = None
+    state: str | None = None
+    min_cents: int | None = None
+    max_cents: int | None = None
+    price_type: str | None = None
+    sort: str = "newest"
+    after: Cursor | None = None
+    before: Cursor | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def query_args(self, **overrides: Any) -> dict[str, str]:
+        """The applied filters as URL parameters (without a cursor unless given)."""
+        args = {
+            "q": self.q,
+            "category": self.category or "",
+            "state": self.state or "",
+            "min_price": _dollars(self.min_cents),
+            "max_price": _dollars(self.max_cents),
+            "price_type": self.price_type or "",
+            "sort": self.sort_param,
+        }
+        args.update(overrides)
+        return {key: value for key, value in args.items() if value}
+
+    @property
+    def sort_param(self) -> str:
+        """Empty for the default order, so typing a query switches to relevance by itself."""
+        return "" if self.sort == default_sort(self.q) else self.sort
+
+    @property
+    def min_price(self) -> str:
+        return _dollars(self.min_cents)
+
+    @property
+    def max_price(self) -> str:
+        return _dollars(self.max_cents)
+
+
+def _dollars(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    whole, rest = divmod(cents, 100)
+    return f"{whole}.{rest:02d}" if rest else str(whole)
+
+
+def default_sort(q: str) -> str:
+    return "relevance" if q else "newest"
+
+
+def _price(args: MultiDict, name: str, label: str, notes: list[str]) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_dollars(raw[:40])
+    except MoneyError:
+        notes.append(f"The {label} price “{raw[:40]}” is not an amount in dollars, so it was ignored.")
+        return None
+
+
+def parse_filters(args: MultiDict) -> BrowseFilters:
+    notes: list[str] = []
+    q = " ".join("".join(char for char in args.get("q") or "" if char.isprintable()).split())
+    if len(q) > MAX_QUERY_LENGTH:
+        q = q[:MAX_QUERY_LENGTH].rstrip()
+        notes.append(f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters.")
+
+    category = args.get("category") or None
+    if category and category not in CATEGORIES:
+        notes.append("That category does not exist, so all categories are shown.")
+        category = None
+    state = (args.get("state") or "").strip().upper() or None
+    if state and state not in US_STATES:
+        notes.append("That state is not a US state, so all states are shown.")
+        state = None
+    price_type = args.get("price_type") or None
+    if price_type and price_type not in PRICE_TYPES:
+        notes.append("That price type does not exist, so all price types are shown.")
+        price_type = None
+
+    min_cents = _price(args, "min_price", "minimum", notes)
+    max_cents = _price(args, "max_price", "maximum", notes)
+    if min_cents is not None and max_cents is not None and min_cents > max_cents:
+        min_cents, max_cents = max_cents, min_cents
+        notes.append(
+            f"The minimum price was above the maximum, so they were swapped: "
+            f"{format_money(min_cents)} to {format_money(max_cents)}."
+        )
+
+    sort = args.get("sort") or default_sort(q)
+    if sort not in SORTS or (sort == "relevance" and not q):
+        sort = default_sort(q)
+    return BrowseFilters(
+        q=q,
+        category=category,
+        state=state,
+        min_cents=min_cents,
+        max_cents=max_cents,
+        price_type=price_type,
+        sort=sort,
+        after=Cursor.decode(args.get("after"), sort),
+        before=Cursor.decode(args.get("before"), sort),
+        notes=notes,
+    )

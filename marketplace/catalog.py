@@ -1,0 +1,57 @@
+"""The marketplace's fixed vocabularies, kept in one place: categories, US states and price types."""
+
+from __future__ import annotations
+
+from app.money import format_money
+
+CATEGORIES: dict[str, str] = {
+    "stud_service": "Stud service",
+    "grooming": "Grooming",
+    "training": "Training",
+    "boarding": "Boarding",
+    "transport": "Transport",
+    "veterinary": "Veterinary care",
+    "photography": "Photography",
+    "handling": "Show handling",
+    "breeding_consult": "Breeding consultation",
+    "whelping": "Whelping support",
+}
+
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana",
+    "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
+    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri",
+    "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio",
+    "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}  # fmt: skip
+
+# Keys are the spec's CHECK values on ServiceListing.price_type.
+PRICE_TYPES: dict[str, str] = {
+    "fixed": "Fixed price",
+    "hourly": "Per hour",
+    "daily": "Per day",
+    "per_session": "Per session",
+    "quote": "Ask for a quote",
+}
+PRICE_SUFFIXES = {"fixed": "fixed", "hourly": "/ hour", "daily": "/ day", "per_session": "/ session"}
+
+
+def category_label(key: str | None) -> str:
+    return CATEGORIES.get(key or "", (key or "").replace("_", " ").capitalize())
+
+
+def state_label(code: str | None) -> str:
+    return US_STATES.get(code or "", code or "")
+
+
+def price_label(price_cents: int | None, price_type: str | None, currency: str | None = "USD") -> str:
+    """'$45.00 / hour', '$300.00 fixed', 'Ask for a quote'."""
+    if price_type == "quote" or price_cents is None:
+        return "Ask for a quote"
+    suffix = PRICE_SUFFIXES.get(price_type or "", "")
+    return f"{format_money(price_cents, currency)} {suffix}".strip()

@@ -1,0 +1,152 @@
+"""The seller's listing form, with every rule the issue lists. Categories, states and price types come from
+marketplace.catalog, the one place that defines them."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.money import MoneyError, parse_dollars
+from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
+from models import ServiceListing
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 30
+MAX_IMAGES = 8
+MAX_IMAGE_URL_LENGTH = 2000
+ZIP_RE = r"^\d{5}(-\d{4})?$"
+
+
+def _strip(value: str | None) -> str:
+    # NUL cannot be stored in PostgreSQL text; it is never meaningful in a form.
+    return (value or "").replace("\x00", "").strip()
+
+
+def _choices(options: dict[str, str], prompt: str) -> list[SelectChoice]:
+    return [SelectChoice("", prompt)] + [SelectChoice(key, label) for key, label in options.items()]
+
+
+def split_tags(raw: str | None) -> list[str]:
+    tags: list[str] = []
+    for part in (raw or "").split(","):
+        tag = " ".join(part.split())
+        if tag and tag.lower() not in (existing.lower() for existing in tags):
+            tags.append(tag)
+    return tags
+
+
+def split_lines(raw: str | None) -> list[str]:
+    return [line.strip() for line in (raw or "").splitlines() if line.strip()]
+
+
+def is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+
+
+class ListingForm(FlaskForm):
+    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(min=1, max=255)])
+    description = TextAreaField(
+        "Description", filters=[_strip], validators=[DataRequired(), Length(max=20_000)]
+    )
+    category = SelectField("Category", choices=_choices(CATEGORIES, "Choose a category"))
+    price_type = SelectField("Price type", choices=_choices(PRICE_TYPES, "Choose how you charge"))
+    price = StringField("Price (USD)", filters=[_strip])
+    city = StringField("City", filters=[_strip], validators=[Optional(), Length(max=100)])
+    state = SelectField("State", choices=_choices(US_STATES, "Choose a state"))
+    zip_code = StringField(
+        "ZIP code",
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Regexp(ZIP_RE, message="Enter a 5-digit ZIP code, like 78701 or 78701-1234."),
+        ],
+    )
+    service_area_miles = IntegerField(
+        "Service area (miles)",
+        validators=[Optional(), NumberRange(min=0, max=500, message="Enter a distance from 0 to 500 miles.")],
+    )
+    tags = StringField("Tags", filters=[_strip])
+    images = TextAreaField("Image URLs", filters=[_strip])
+
+    price_cents: int | None = None
+
+    def validate_category(self, field: SelectField) -> None:
+        if field.data not in CATEGORIES:
+            raise ValidationError("Choose a category from the list.")
+
+    def validate_state(self, field: SelectField) -> None:
+        if field.data not in US_STATES:
+            raise ValidationError("Choose a US state from the list.")
+
+    def validate_price_type(self, field: SelectField) -> None:
+        if field.data not in PRICE_TYPES:
+            raise ValidationError("Choose how you charge.")
+
+    def validate_price(self, field: StringField) -> None:
+        self.price_cents = None
+        if self.price_type.data == "quote":
+            if field.data:
+                raise ValidationError("A quote has no price: leave this empty, or choose another price type.")
+            return
+        if not field.data:
+            raise ValidationError("Enter a price in dollars, like 45 or 45.50.")
+        try:
+            self.price_cents = parse_dollars(field.data)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_tags(self, field: StringField) -> None:
+        tags = split_tags(field.data)
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(f"Use at most {MAX_TAGS} tags.")
+        too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+        if too_long:
+            raise ValidationError(
+                f"Keep each tag to {MAX_TAG_LENGTH} characters: “{too_long[0][:40]}” is longer."
+            )
+
+    def validate_images(self, field: TextAreaField) -> None:
+        urls = split_lines(field.data)
+        if len(urls) > MAX_IMAGES:
+            raise ValidationError(f"Add at most {MAX_IMAGES} image URLs.")
+        for url in urls:
+            if len(url) > MAX_IMAGE_URL_LENGTH or not is_web_url(url):
+                raise ValidationError(
+                    f"Each image must be an http:// or https:// address: “{url[:60]}” is not."
+                )
+
+    def fill_from(self, listing: ServiceListing) -> None:
+        """Show a saved listing in the form (GET of the edit page)."""
+        self.title.data = listing.title
+        self.description.data = listing.description
+        self.category.data = listing.category
+        self.price_type.data = listing.price_type
+        self.price.data = ""
+        if listing.price_cents is not None:
+            whole, cents = divmod(listing.price_cents, 100)
+            self.price.data = f"{whole}.{cents:02d}"
+        self.city.data = listing.city
+        self.state.data = listing.state
+        self.zip_code.data = listing.zip_code
+        self.service_area_miles.data = listing.service_area_miles
+        self.tags.data = ", ".join(listing.tags or [])
+        self.images.data = "\n".join(url for url in (listing.images or []) if isinstance(url, str))
+
+    def apply_to(self, listing: ServiceListing) -> None:
+        listing.title = self.title.data
+        listing.description = self.description.data
+        listing.category = self.category.data
+        listing.price_type = self.price_type.data
+        listing.price_cents = self.price_cents
+        listing.currency = "USD"
+        listing.city = self.city.data or None
+        listing.state = self.state.data
+        listing.zip_code = self.zip_code.data
+        listing.service_area_miles = self.service_area_miles.data
+        listing.tags = split_tags(self.tags.data)
+        listing.images = split_lines(self.images.data)
