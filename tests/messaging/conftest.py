@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from app.extensions import db
 from models import Message, MessageThread
@@ -21,8 +17,6 @@ from tests.factories import (
     MessageThreadFactory,
     ServiceListingFactory,
 )
-
-TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -104,19 +98,3 @@ def thread_messages(thread_id: int) -> list[Message]:
             select(Message).where(Message.thread_id == thread_id).order_by(Message.created_at, Message.id)
         )
     )
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Collect the SQL statements run inside the block (savepoint bookkeeping excluded)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not TRANSACTION_CONTROL.match(statement):
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)

@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
-from tests.messaging.conftest import count_queries, make_thread
+from tests.messaging.conftest import make_thread
+from tests.query_count import count_queries
 
 
 def _badge(html: str) -> int:
