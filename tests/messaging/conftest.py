@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from app.extensions import db
@@ -17,22 +16,6 @@ from tests.factories import (
     MessageThreadFactory,
     ServiceListingFactory,
 )
-
-
-@pytest.fixture
-def login_as(login_as):
-    """The shared login_as, made safe for switching people within one test.
-
-    The test app context stays pushed, so every request of a test shares one `g`, where Flask-Login caches
-    the loaded user and Flask-WTF the CSRF token: without dropping them the second person would still be
-    served as the first, with the first one's token."""
-
-    def sign_in(record) -> None:
-        login_as(record)
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    return sign_in
 
 
 @pytest.fixture
