@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.money import BIGINT_MAX, MoneyError, format_money, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
+from models.types import INT4_MAX
 
 MAX_QUERY_LENGTH = 200
 SORTS: dict[str, str] = {
@@ -50,22 +51,38 @@ class Cursor:
             return None
         if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
             return None
+        if not 0 <= listing_id <= INT4_MAX:
+            return None
         if not isinstance(key, str) or len(key) > 40 or not _key_is_valid(sort, key):
             return None
         return cls(sort, key, listing_id)
 
 
+# The text forms PostgreSQL gives the sort keys (cast(key AS text)). A forged cursor is checked against these
+# exact shapes, not against what Python would parse: Python reads "1_000", "١٢", "1e39" and ISO week dates,
+# which the casts in the query would refuse.
+KEY_SHAPES = {
+    "relevance": re.compile(r"\d{1,20}(\.\d{1,20})?(e[-+]?\d{1,2})?", re.ASCII),
+    "newest": re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?|-?infinity", re.ASCII),
+    "price_asc": re.compile(r"-?\d{1,19}", re.ASCII),
+    "price_desc": re.compile(r"-?\d{1,19}", re.ASCII),
+}
+REAL_RANGE = (1e-37, 1e37)  # inside PostgreSQL's REAL, away from its overflow and underflow limits
+
+
 def _key_is_valid(sort: str, key: str) -> bool:
+    shape = KEY_SHAPES.get(sort)
+    if shape is None or not shape.fullmatch(key):
+        return False
     try:
         if sort == "relevance":
-            return math.isfinite(float(key))
+            value = float(key)
+            return value == 0 or REAL_RANGE[0] <= value <= REAL_RANGE[1]
         if sort == "newest":
-            return key in ("-infinity", "infinity") or bool(datetime.fromisoformat(key))
-        if sort in ("price_asc", "price_desc"):
-            return abs(int(key)) <= BIGINT_MAX
-    except ValueError:
+            return "infinity" in key or bool(datetime.fromisoformat(key))
+        return abs(int(key)) <= BIGINT_MAX
+    except ValueError:  # a date that does not exist, like 2024-02-30
         return False
-    return False
 
 
 @dataclass

@@ -13,6 +13,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Ids are INTEGER: a larger number cannot name a row, and must not reach the database (it would raise there).
+INT4_MAX = 2_147_483_647
+
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 cents = Annotated[int, mapped_column(BigInteger)]
 text = Annotated[str, mapped_column(Text)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from contextlib import contextmanager
 
 import pytest
@@ -258,3 +260,26 @@ def test_default_sort_is_relevance_with_a_query_and_newest_without(client):
     assert _position(searched, "Old narwhal narwhal trainer") < _position(searched, "New listing")
     browsing = _page(client, "?sort=")
     assert _position(browsing, "New listing") < _position(browsing, "Old narwhal narwhal trainer")
+
+
+def _cursor(sort: str, key: object, listing_id: object) -> str:
+    raw = json.dumps([sort, key, listing_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("query", "sort", "key", "listing_id"),
+    [
+        ("q=visible&", "relevance", "1e39", 1),  # finite in Python, beyond PostgreSQL's REAL
+        ("q=visible&", "relevance", "1e-50", 1),  # underflows REAL
+        ("sort=price_asc&", "price_asc", "1_000", 1),  # Python's int() takes underscores
+        ("sort=price_asc&", "price_asc", "١٢", 1),  # and other scripts' digits
+        ("", "newest", "2024-W01-1", 1),  # an ISO week date: Python parses it, PostgreSQL does not
+        ("", "newest", "2024-01-01", 10**23),  # an id beyond BIGINT
+        ("", "newest", "2024-01-01", 2**31),  # an id beyond INTEGER
+    ],
+)
+def test_forged_cursors_the_database_cannot_read_are_ignored(client, query, sort, key, listing_id):
+    ServiceListingFactory(title="Always visible")
+    html = _page(client, f"?{query}after={_cursor(sort, key, listing_id)}")
+    assert "Always visible" in html
