@@ -8,6 +8,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -48,4 +50,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:
         log.exception("unhandled error")
+        # A failed statement leaves the transaction aborted; the page's own queries (the navigation's unread
+        # count) must not fail on it too, or the visitor gets the server's bare page without our headers.
+        db.session.rollback()
         return render_error(500)

@@ -1,6 +1,11 @@
-"""Response headers: a strict Content-Security-Policy and the usual hardening headers."""
+"""Response headers (a strict Content-Security-Policy and the usual hardening), and the request checks every
+view relies on: ids in URLs that fit the database, and no NUL characters anywhere (PostgreSQL refuses them)."""
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
+
+from models.types import INT4_MAX
 
 CSP = "; ".join(
     [
@@ -17,6 +22,29 @@ CSP = "; ".join(
 )
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: 1 to INTEGER's maximum. A bigger number cannot name a row, so it is a 404
+    before any query (PostgreSQL would answer it with an error)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INT4_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(fields: MultiDict[str, str]) -> bool:
+    return any("\x00" in value for values in fields.listvalues() for value in values)
+
+
+def _refuse_nul_characters() -> None:
+    """A NUL is never meaningful in a URL or a form, and a text column cannot store it: refuse it up front,
+    the same for every field, so no view (or rate-limit key) sees a string the database would reject."""
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400)
+    if request.method not in ("GET", "HEAD", "OPTIONS") and _has_nul(request.form):
+        abort(400)
+
+
 def _add_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -30,4 +58,7 @@ def _add_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Call before any blueprint is registered: routes pick their converters when they are added."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul_characters)
     app.after_request(_add_headers)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import htmx
+from app.redirects import local_path_or_none
 from models import MarketplaceUser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,10 +32,7 @@ def current_marketplace_user() -> MarketplaceUser:
 
 def safe_next(target: str | None) -> str | None:
     """A same-site path to return to after sign-in, or None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
+    return local_path_or_none(target)
 
 
 def marketplace_login_required(view: F) -> F:

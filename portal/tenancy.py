@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.redirects import local_path_or_none
 from models import Contact, Tenant
 from models.scoping import set_tenant
 from portal import bp
@@ -64,12 +65,8 @@ def leave_tenant(_error: BaseException | None) -> None:
 
 def safe_next(target: str | None, tenant_slug: str) -> str | None:
     """`target` when it is a path inside this tenant's portal; None for anything else (no open redirects)."""
-    if not target or len(target) > 2000 or "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if not parts.path.startswith(f"/portal/{tenant_slug}/"):
+    target = local_path_or_none(target)
+    if target is None or not urlsplit(target).path.startswith(f"/portal/{tenant_slug}/"):
         return None
     return target
 

@@ -79,7 +79,7 @@ def test_websearch_syntax_phrases_or_and_exclusion(client):
 def test_special_characters_in_the_query_are_harmless(client, q):
     ServiceListingFactory(title="Still here")
     response = client.get("/listings", query_string={"q": q})
-    assert response.status_code == 200
+    assert response.status_code == (400 if "\x00" in q else 200)  # NUL is refused app-wide (test_security)
     assert "Still here" in _page(client)
 
 
@@ -124,7 +124,7 @@ def test_category_counts_follow_the_query(client):
         "?category=nope&state=ZZ&price_type=free&sort=sideways",
         "?min_price=abc&max_price=1e999",
         "?min_price=-5&max_price=99999999999999999999999",
-        "?page=99999999999999999999&after=garbage&before=%00",
+        "?page=99999999999999999999&after=garbage&before=%FF",
         "?sort=relevance",
         "?after=WyJuZXdlc3QiLCJub3QgYSBkYXRlIiwxXQ",
     ],

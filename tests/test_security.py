@@ -1,0 +1,118 @@
+"""Cross-cutting defences: hostile input answers 4xx (never a 500), error pages keep their headers, and
+redirect targets stay on this site."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from tests.factories import PASSWORD, MarketplaceUserFactory, ServiceListingFactory, TenantFactory
+
+BEYOND_INTEGER = 2**31
+BEYOND_BIGINT = 10**20
+
+
+@pytest.fixture
+def seller():
+    return MarketplaceUserFactory(user_type="service_provider", email_verified=True)
+
+
+@pytest.mark.parametrize("number", [BEYOND_INTEGER, BEYOND_BIGINT])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/listings/{}"),
+        ("GET", "/dashboard/listings/{}/edit"),
+        ("POST", "/dashboard/listings/{}/edit"),
+        ("POST", "/dashboard/listings/{}/publish"),
+        ("POST", "/dashboard/listings/{}/unpublish"),
+    ],
+)
+def test_ids_too_large_for_the_database_are_not_found(client, csrf, login_as, seller, method, path, number):
+    login_as(seller)
+    response = client.open(path.format(number), method=method, data={"csrf_token": csrf()})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "form"),
+    [
+        ("GET", "/portal/sunny%00/login", None),
+        ("GET", "/listings?q=a%00b", None),
+        ("GET", "/portal/{slug}/set-password/%00", None),
+        ("POST", "/portal/{slug}/login", {"email": "client\x00@example.test", "password": "x"}),
+        ("POST", "/portal/{slug}/forgot-password", {"email": "client\x00@example.test"}),
+        ("POST", "/login", {"email": "buyer@example.test", "password": "pass\x00word"}),
+    ],
+)
+def test_nul_bytes_anywhere_in_a_request_are_a_bad_request(client, csrf, method, path, form):
+    tenant = TenantFactory()
+    data = None if form is None else {**form, "csrf_token": csrf()}
+    response = client.open(path.format(slug=tenant.slug), method=method, data=data)
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_nul_bytes_cannot_dodge_the_per_account_sign_in_limit(client, csrf, app):
+    user = MarketplaceUserFactory(email="victim@example.test")
+    token = csrf()
+    statuses = []
+    for position in range(12):
+        email = user.email[:position] + "\x00" + user.email[position:]
+        response = client.post(
+            "/login", data={"email": email, "password": "wrong-guess", "csrf_token": token}
+        )
+        statuses.append(response.status_code)
+    assert 422 not in statuses[8:]  # never another real password check once the account's limit is reached
+
+
+def test_a_database_error_for_a_signed_in_user_still_gets_the_friendly_page(
+    client, login_as, seller, monkeypatch
+):
+    import marketplace.dashboard
+
+    def failing_query(*args, **kwargs):
+        db.session.execute(text("SELECT 1/0"))
+
+    monkeypatch.setattr(marketplace.dashboard, "listing_for_owner_or_404", failing_query)
+    login_as(seller)
+    response = client.get("/dashboard/listings/1/edit")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/listings\r\nSet-Cookie: stolen=1",
+        "/\t/evil.example",
+        "/\x0b/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https:evil.example",
+        "https://evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_marketplace_sign_in_never_follows_a_foreign_or_malformed_next(client, csrf, target):
+    MarketplaceUserFactory(email="buyer@example.test")
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "buyer@example.test", "password": PASSWORD, "csrf_token": csrf()},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/listings"
+
+
+def test_marketplace_sign_in_follows_a_local_next(client, csrf):
+    MarketplaceUserFactory(email="buyer@example.test")
+    listing = ServiceListingFactory()
+    response = client.post(
+        "/login",
+        query_string={"next": f"/listings/{listing.id}"},
+        data={"email": "buyer@example.test", "password": PASSWORD, "csrf_token": csrf()},
+    )
+    assert response.headers["Location"] == f"/listings/{listing.id}"
