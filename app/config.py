@@ -29,11 +29,19 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
     secret_key = os.environ.get("SECRET_KEY")
     if production and not secret_key:
         raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production); refusing to start.")
+    public_url = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/") or None
+    if production and not public_url:
+        # Links in e-mails (password resets, invitations) are built on it. Taken from the request instead, they
+        # would follow whatever Host header an attacker sends, and deliver a victim's reset token to them.
+        raise ConfigError(
+            "PUBLIC_URL must be set in production (the site's address, like https://example.com); refusing to start."
+        )
 
     return {
         "ENV_NAME": env_name,
         "TESTING": env_name == "testing",
         "SECRET_KEY": secret_key or "dev-only-not-secret",
+        "PUBLIC_URL": public_url,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

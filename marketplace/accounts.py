@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.auth import sign_in, sign_out
 from app.extensions import db, limiter
+from app.links import external_url
 from app.mail import send_mail
 from app.passwords import hash_password, needs_rehash, verify_password
 from app.tokens import TokenInvalid, check_still_bound, make_token, read_token
@@ -56,7 +57,7 @@ def _verify_binding(user: MarketplaceUser) -> str:
 
 def send_verification_mail(user: MarketplaceUser) -> None:
     token = make_token(VERIFY_PURPOSE, user.id, bound_to=_verify_binding(user))
-    link = url_for("marketplace.verify_email", token=token, _external=True)
+    link = external_url("marketplace.verify_email", token=token)
     send_mail(
         user.email,
         "Confirm your e-mail address",
@@ -70,8 +71,8 @@ def _send_already_registered_mail(user: MarketplaceUser) -> None:
         user.email,
         "You already have a Breeder Marketplace account",
         "Someone (hopefully you) tried to create an account with this address, which already has one.\n\n"
-        f"Sign in: {url_for('marketplace.login', _external=True)}\n"
-        f"Forgot your password? {url_for('marketplace.forgot_password', _external=True)}\n",
+        f"Sign in: {external_url('marketplace.login')}\n"
+        f"Forgot your password? {external_url('marketplace.forgot_password')}\n",
     )
 
 
@@ -195,7 +196,7 @@ def forgot_password() -> str | tuple[str, int]:
         user = user_by_email(form.email.data)
         if user is not None:
             token = make_token(RESET_PURPOSE, user.id, bound_to=user.password_hash)
-            link = url_for("marketplace.reset_password", token=token, _external=True)
+            link = external_url("marketplace.reset_password", token=token)
             send_mail(
                 user.email,
                 "Reset your Breeder Marketplace password",

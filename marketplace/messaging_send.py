@@ -11,12 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app
 from limits import RateLimitItem, parse
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.extensions import db, limiter
+from app.links import external_url
 from app.mail import send_mail
 from marketplace.messaging_queries import id_or_404, lock_thread_for_participant_or_404
 from marketplace.messaging_text import snippet
@@ -150,7 +151,7 @@ def deliver(notification: PendingNotification | None) -> None:
     """Send the e-mail after commit. A mail failure must not undo or fail the message already stored."""
     if notification is None:
         return
-    link = url_for("marketplace.thread", thread_id=notification.thread_id, _external=True)
+    link = external_url("marketplace.thread", thread_id=notification.thread_id)
     body = (
         f"{notification.sender_name} sent you a message about “{notification.subject}”:\n\n"
         f"{snippet(notification.text, 500)}\n\n"

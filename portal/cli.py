@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from models import Contact, Tenant
-from portal.invites import INVITE, MAX_AGE, external_set_password_url
+from portal.invites import INVITE, MAX_AGE, set_password_url
 
 portal_cli = AppGroup("portal", help="Client portal administration.")
 
@@ -41,4 +41,4 @@ def invite_command(tenant_slug: str, email: str) -> None:
     days = MAX_AGE[INVITE].days
     click.echo(f"Portal access enabled for {contact.display_name} <{contact.email}> at {tenant.name}.")
     click.echo(f"Send them this link to choose a password (valid for {days} days, works once):")
-    click.echo(external_set_password_url(INVITE, contact, tenant))
+    click.echo(set_password_url(INVITE, contact, tenant))

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, url_for
 from itsdangerous import SignatureExpired
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.links import external_url
 from app.tokens import TokenInvalid, check_still_bound, make_token, read_token
 from models import ALL_TENANTS, Contact, Tenant
 
 INVITE = "portal-invite"
 RESET = "portal-reset"
 MAX_AGE = {INVITE: timedelta(days=7), RESET: timedelta(hours=1)}
-FALLBACK_BASE_URL = "http://127.0.0.1:5000"
 
 
 def portal_contact_by_email(tenant: Tenant, email: str, *, portal_only: bool = True) -> Contact | None:
@@ -40,24 +39,10 @@ def set_password_token(purpose: str, contact: Contact) -> str:
 
 
 def set_password_url(purpose: str, contact: Contact, tenant: Tenant) -> str:
-    return url_for(
-        "portal.set_password",
-        tenant_slug=tenant.slug,
-        token=set_password_token(purpose, contact),
-        _external=True,
+    """The link to e-mail (or, for an invite, print): on PUBLIC_URL, never on the request's Host."""
+    return external_url(
+        "portal.set_password", tenant_slug=tenant.slug, token=set_password_token(purpose, contact)
     )
-
-
-def external_set_password_url(purpose: str, contact: Contact, tenant: Tenant) -> str:
-    """For the CLI, outside any request: SERVER_NAME when configured, else the development address."""
-    config = current_app.config
-    base_url = (
-        f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
-        if config.get("SERVER_NAME")
-        else FALLBACK_BASE_URL
-    )
-    with current_app.test_request_context(base_url=base_url):
-        return set_password_url(purpose, contact, tenant)
 
 
 def contact_from_set_password_token(token: str, tenant: Tenant) -> Contact:

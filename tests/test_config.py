@@ -39,6 +39,7 @@ def test_production_without_secret_key_refuses_to_start_from_the_command_line():
 
 def test_production_with_a_secret_key_builds_the_app(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("PUBLIC_URL", "https://breeders.example")
     app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
     assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -53,3 +54,11 @@ def test_check_db_with_an_unreachable_database_prints_one_line_naming_the_host_a
     assert len(lines) == 1, output
     assert "127.0.0.1:1" in lines[0]
     assert "s3cret" not in output
+
+
+def test_production_without_a_public_url_refuses_to_build_the_app(monkeypatch):
+    # E-mailed links (password resets) are built on it; without it they would follow the request's Host header.
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="PUBLIC_URL must be set in production"):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")

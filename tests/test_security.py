@@ -7,7 +7,14 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.factories import PASSWORD, MarketplaceUserFactory, ServiceListingFactory, TenantFactory
+from tests.factories import (
+    PASSWORD,
+    ContactFactory,
+    MarketplaceUserFactory,
+    PartyFactory,
+    ServiceListingFactory,
+    TenantFactory,
+)
 
 BEYOND_INTEGER = 2**31
 BEYOND_BIGINT = 10**20
@@ -116,3 +123,64 @@ def test_marketplace_sign_in_follows_a_local_next(client, csrf):
         data={"email": "buyer@example.test", "password": PASSWORD, "csrf_token": csrf()},
     )
     assert response.headers["Location"] == f"/listings/{listing.id}"
+
+
+PUBLIC_URL = "https://breeders.example"
+
+
+@pytest.fixture
+def public_url(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
+    app.extensions["outbox"] = []
+    return PUBLIC_URL
+
+
+def _send_session_to(client, host: str) -> None:
+    """The browser's session, sent to a request that claims another Host (the test client files cookies by host)."""
+    client.set_cookie("session", client.get_cookie("session").value, domain=host)
+
+
+def _links_in_mail(app) -> list[str]:
+    return [
+        word
+        for message in app.extensions["outbox"]
+        for word in message.get_content().split()
+        if "://" in word
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "email"),
+    [
+        ("/forgot-password", "victim@example.com"),
+        ("/portal/{slug}/forgot-password", "victim@example.com"),
+        ("/register", "victim@example.com"),  # the "you already have an account" mail
+    ],
+)
+def test_emailed_links_never_point_at_the_host_the_request_claimed(
+    app, client, csrf, public_url, path, email
+):
+    contact = ContactFactory(party=PartyFactory(email=email))
+    MarketplaceUserFactory(email=email)
+    form = {"email": email, "csrf_token": csrf(), "password": "an unguessable passphrase 42"}
+    form.update(first_name="Eve", last_name="Attacker")
+    _send_session_to(client, "evil.example")
+    client.post(path.format(slug=contact.tenant.slug), data=form, headers={"Host": "evil.example"})
+    links = _links_in_mail(app)
+    assert links, "no mail with a link was sent"
+    assert all(link.startswith(PUBLIC_URL + "/") for link in links), links
+
+
+def test_message_notification_links_use_the_public_url(app, client, csrf, login_as, public_url):
+    buyer = MarketplaceUserFactory()
+    listing = ServiceListingFactory()
+    login_as(buyer)
+    token = csrf()
+    _send_session_to(client, "evil.example")
+    client.post(
+        f"/listings/{listing.id}/message",
+        data={"body": "Is Saturday free?", "csrf_token": token},
+        headers={"Host": "evil.example"},
+    )
+    links = _links_in_mail(app)
+    assert links and all(link.startswith(PUBLIC_URL + "/messages/") for link in links), links
