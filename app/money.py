@@ -33,9 +33,9 @@ def parse_dollars(raw: str, *, max_cents: int = BIGINT_MAX) -> int:
         raise MoneyError("Enter an amount in dollars, like 45 or 45.50.")
     if amount < 0:
         raise MoneyError("The amount cannot be negative.")
+    # Compared before scaling: "1e999999999" is a valid Decimal that cannot be scaled (decimal.Overflow).
+    if amount > Decimal(max_cents).scaleb(-2):
+        raise MoneyError(f"The amount can be at most {format_money(max_cents)}.")
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise MoneyError("Use at most 2 decimal places.")
-    cents = int(amount.scaleb(2))
-    if cents > max_cents:
-        raise MoneyError(f"The amount can be at most {format_money(max_cents)}.")
-    return cents
+    return int(amount.scaleb(2))

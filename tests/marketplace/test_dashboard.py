@@ -195,3 +195,10 @@ def test_publish_requires_csrf(client, seller):
     listing = ServiceListingFactory(provider_user=seller, status="draft")
     assert client.post(f"/dashboard/listings/{listing.id}/publish").status_code == 400
     assert client.get(f"/dashboard/listings/{listing.id}/publish").status_code == 405
+
+
+@pytest.mark.parametrize("price", ["1e999999999", "9E+999999", "92233720368547758.08"])
+def test_a_price_with_an_absurd_exponent_is_a_message_not_an_error(client, csrf, seller, price):
+    response = client.post("/dashboard/listings/new", data={"csrf_token": csrf(), **_valid(price=price)})
+    assert response.status_code == 422
+    assert "The amount can be at most" in response.get_data(as_text=True)
