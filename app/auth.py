@@ -7,11 +7,12 @@ SESSION_ABSOLUTE_LIMIT after sign-in, checked on the server (not only by cookie 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from flask import Flask, current_app, flash, session
+from flask import Flask, current_app, flash, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from app.tokens import fingerprint
 from models import ALL_TENANTS, Contact, MarketplaceUser
 
 IdentityKind = Literal["contact", "marketplace"]
+V = TypeVar("V", bound=Callable[..., Any])
 KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
 
 
@@ -103,6 +105,18 @@ def sign_out() -> None:
     session.clear()
 
 
+def background_request(view: V) -> V:
+    """Mark a view the page calls on its own (a poll every few seconds). It does not count as the person being
+    active, so an open tab does not hold an idle session open until the absolute limit."""
+    view.background_request = True  # type: ignore[attr-defined]
+    return view
+
+
+def _is_background_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "background_request", False))
+
+
 def _enforce_session_limits() -> None:
     if "auth_at" not in session:
         return
@@ -113,7 +127,8 @@ def _enforce_session_limits() -> None:
         sign_out()
         flash("Your session expired. Please sign in again.", "info")
         return
-    session["seen_at"] = now
+    if not _is_background_request():
+        session["seen_at"] = now
 
 
 def init_app(app: Flask) -> None:

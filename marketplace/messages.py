@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from app.auth import background_request
 from app.errors import render_error
 from app.extensions import db, htmx
 from app.templating import render_page_or_block
@@ -198,6 +199,7 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
 
 
 @bp.get("/messages/<int:thread_id>/updates")
+@background_request
 @marketplace_login_required
 def thread_updates(thread_id: int):
     """Polled by the thread page every few seconds: 204 when nothing changed (one indexed query)."""

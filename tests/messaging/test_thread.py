@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -238,3 +239,17 @@ def test_messages_are_stored_with_the_sender_from_the_session_not_the_form(
         select(Message).where(Message.thread_id == conversation.id).order_by(Message.id.desc()).limit(1)
     ).one()
     assert last.sender_user_id == seller.id
+
+
+def test_the_pages_own_polling_does_not_keep_an_idle_session_alive(client, login_as, buyer, conversation):
+    login_as(buyer)
+    poll = f"/messages/{conversation.id}/updates?after=0&seen=0"
+    now = datetime.now(UTC).timestamp()
+    with client.session_transaction() as state:
+        state["seen_at"] = now - 29 * 60  # the person last did something 29 minutes ago
+    assert client.get(poll, headers={"HX-Request": "true"}).status_code in (200, 204)
+    with client.session_transaction() as state:
+        assert state["seen_at"] == now - 29 * 60  # a poll is not the person being active
+        state["seen_at"] = now - 31 * 60
+    response = client.get(poll, headers={"HX-Request": "true"})
+    assert response.status_code == 204 and "HX-Redirect" in response.headers  # signed out: sent to sign in
