@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -28,6 +29,9 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     app.config.from_mapping(load_config(env_name))
     if config_overrides:
         app.config.from_mapping(config_overrides)
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:

@@ -21,6 +21,15 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _count(name: str) -> int:
+    raw = os.environ.get(name, "0").strip() or "0"
+    if not raw.isdigit():
+        raise ConfigError(
+            f"{name} must be a whole number (how many proxies stand in front of the app); got {raw!r}"
+        )
+    return int(raw)
+
+
 def load_config(env_name: str | None = None) -> dict[str, Any]:
     env_name = (env_name or os.environ.get("APP_ENV") or "development").lower()
     if env_name not in ENVIRONMENTS:
@@ -42,6 +51,9 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         "TESTING": env_name == "testing",
         "SECRET_KEY": secret_key or "dev-only-not-secret",
         "PUBLIC_URL": public_url,
+        # How many reverse proxies we run in front of the app. Only their X-Forwarded-For/-Proto hops are
+        # believed; with 0 (the default) those headers are anyone's to forge and are ignored.
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

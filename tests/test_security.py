@@ -4,8 +4,10 @@ redirect targets stay on this site."""
 from __future__ import annotations
 
 import pytest
+from flask import request
 from sqlalchemy import text
 
+from app import create_app
 from app.extensions import db
 from tests.factories import (
     PASSWORD,
@@ -16,6 +18,7 @@ from tests.factories import (
     TenantFactory,
 )
 
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 BEYOND_INTEGER = 2**31
 BEYOND_BIGINT = 10**20
 
@@ -184,3 +187,24 @@ def test_message_notification_links_use_the_public_url(app, client, csrf, login_
     )
     links = _links_in_mail(app)
     assert links and all(link.startswith(PUBLIC_URL + "/messages/") for link in links), links
+
+
+def _client_address_seen_by(app, **headers: str) -> str:
+    with app.test_client() as browser:
+        browser.get("/register/check-email", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+        return request.remote_addr
+
+
+def test_forwarded_for_headers_are_ignored_unless_proxies_are_configured(monkeypatch):
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+    # Otherwise anyone could pick a fresh address per request and walk past every per-IP limit.
+    assert _client_address_seen_by(app, **{"X-Forwarded-For": "203.0.113.9"}) == "10.0.0.2"
+
+
+def test_behind_one_configured_proxy_the_client_address_comes_from_its_header(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+    # Otherwise every visitor shares the proxy's address, and one of them can exhaust the limits for all.
+    forged_then_real = "198.51.100.66, 203.0.113.9"  # only the last hop, added by our proxy, is trusted
+    assert _client_address_seen_by(app, **{"X-Forwarded-For": forged_then_real}) == "203.0.113.9"
