@@ -11,12 +11,18 @@ from flask import current_app
 log = logging.getLogger("app.mail")
 
 
+def _one_line(value: str) -> str:
+    # Subjects carry user text (a thread subject, a name). A header cannot hold a line break: the message
+    # would be refused (and a raw one would let the text add headers), so breaks become spaces.
+    return " ".join(value.split())
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = _one_line(to)
+    message["Subject"] = _one_line(subject)
     message.set_content(body)
 
     if not config.get("MAIL_SERVER"):

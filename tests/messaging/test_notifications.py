@@ -73,3 +73,13 @@ def test_a_refused_message_sends_no_email(app, login_as, post, buyer, conversati
     post(f"/messages/{conversation.id}/reply", body="")
     post(f"/messages/{conversation.id}/reply", body="x" * 5001)
     assert _outbox(app) == []
+
+
+def test_a_subject_with_line_breaks_still_notifies_on_one_header_line(
+    app, login_as, post, buyer, seller, listing
+):
+    login_as(buyer)
+    post(f"/listings/{listing.id}/message", subject="Hello\r\nBcc: everyone@example.test", body="Hi")
+    [mail] = _outbox(app)
+    assert mail["Bcc"] is None
+    assert "Hello Bcc: everyone@example.test" in mail["Subject"]
