@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,28 @@ from models.scoping import install_scoping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def instance_secret_key(instance_path: Path) -> str:
+    """Development's signing key: random, made once per instance folder, readable by its owner only.
+
+    Shared by every process on that folder (the server, `flask portal invite`), and kept across restarts."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: a concurrent start-up never reads
+        # a half-written key, and the first one to link wins.
+        draft = instance_path / f".secret_key.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as key_file:
+            key_file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | None = None) -> Flask:
     instance_path = os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     app = Flask(
@@ -29,6 +52,8 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     app.config.from_mapping(load_config(env_name))
     if config_overrides:
         app.config.from_mapping(config_overrides)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

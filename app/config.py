@@ -49,7 +49,9 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
     return {
         "ENV_NAME": env_name,
         "TESTING": env_name == "testing",
-        "SECRET_KEY": secret_key or "dev-only-not-secret",
+        # Unset outside production: create_app uses a random key kept in the instance folder (never one
+        # written in the repository, which would let anyone forge sessions and invite links).
+        "SECRET_KEY": secret_key or ("testing-only-not-secret" if env_name == "testing" else None),
         "PUBLIC_URL": public_url,
         # How many reverse proxies we run in front of the app. Only their X-Forwarded-For/-Proto hops are
         # believed; with 0 (the default) those headers are anyone's to forge and are ignored.

@@ -62,3 +62,22 @@ def test_production_without_a_public_url_refuses_to_build_the_app(monkeypatch):
     monkeypatch.delenv("PUBLIC_URL", raising=False)
     with pytest.raises(ConfigError, match="PUBLIC_URL must be set in production"):
         create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+
+
+def test_development_without_a_secret_key_uses_a_random_key_kept_in_the_instance_folder(
+    monkeypatch, tmp_path
+):
+    # A key written in the repository signs nothing: anyone could forge sessions and invite links with it.
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    first = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="development")
+    again = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="development")
+    key = first.config["SECRET_KEY"]
+    assert len(key) >= 32 and key != "dev-only-not-secret"
+    assert again.config["SECRET_KEY"] == key  # `flask portal invite` and the server sign alike
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    assert (
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="development").config["SECRET_KEY"]
+        != key
+    )
