@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from flask import request
 from sqlalchemy import text
+from werkzeug.exceptions import NotFound
 
 from app import create_app
 from app.extensions import db
+from models import current_tenant_id
 from tests.factories import (
     PASSWORD,
     ContactFactory,
@@ -208,3 +210,22 @@ def test_behind_one_configured_proxy_the_client_address_comes_from_its_header(mo
     # Otherwise every visitor shares the proxy's address, and one of them can exhaust the limits for all.
     forged_then_real = "198.51.100.66, 203.0.113.9"  # only the last hop, added by our proxy, is trusted
     assert _client_address_seen_by(app, **{"X-Forwarded-For": forged_then_real}) == "203.0.113.9"
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("boom"), NotFound()])
+def test_the_portal_tenant_is_forgotten_after_a_request_even_when_the_view_fails(
+    client, login_as, monkeypatch, failure
+):
+    import portal.invoices
+
+    contact = ContactFactory()
+
+    def failing_summary(*args, **kwargs):
+        assert current_tenant_id() == contact.tenant_id  # the request did run inside the contact's tenant
+        raise failure
+
+    monkeypatch.setattr(portal.invoices, "invoice_summary", failing_summary)
+    login_as(contact)
+    response = client.get(f"/portal/{contact.tenant.slug}/invoices")
+    assert response.status_code in (404, 500)
+    assert current_tenant_id() is None  # the next request on this thread starts with no tenant
