@@ -42,6 +42,10 @@ def _email_from_form() -> str:
     return (request.form.get("email") or "").strip().lower() or request.remote_addr or "unknown"
 
 
+def _ip_and_email_from_form() -> str:
+    return f"{request.remote_addr}|{_email_from_form()}"
+
+
 def _failed(response: Response) -> bool:
     return response.status_code >= 400
 
@@ -118,7 +122,10 @@ def check_email() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("8 per 15 minutes", methods=["POST"], key_func=_email_from_form, deduct_when=_failed)
+# Failures per address and e-mail, so a stranger guessing cannot lock the owner out; and a cap per account
+# over all addresses, so many addresses cannot guess without end.
+@limiter.limit("8 per 15 minutes", methods=["POST"], key_func=_ip_and_email_from_form, deduct_when=_failed)
+@limiter.limit("100 per hour", methods=["POST"], key_func=_email_from_form, deduct_when=_failed)
 def login() -> str | tuple[str, int] | BaseResponse:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))

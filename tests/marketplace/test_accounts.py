@@ -229,3 +229,29 @@ def test_signing_into_the_marketplace_signs_the_portal_out_and_says_so(client, c
     response = _login(client, csrf, "switch@example.test")
     follow = client.get(response.headers["Location"])
     assert "signed out of the client portal" in follow.get_data(as_text=True)
+
+
+def _attempt(client, token, password, address):
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "email": "owner@example.test", "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_a_strangers_failed_attempts_do_not_lock_the_owner_out(client, csrf):
+    MarketplaceUserFactory(email="owner@example.test")
+    token = csrf()
+    stranger = [_attempt(client, token, "nope-nope-nope", "203.0.113.66").status_code for _ in range(9)]
+    assert stranger[-1] == 429  # the stranger is throttled...
+    assert _attempt(client, token, PASSWORD, "198.51.100.7").status_code == 302  # ...the owner is not
+
+
+def test_failed_attempts_from_many_addresses_are_capped_per_account(client, csrf):
+    MarketplaceUserFactory(email="owner@example.test")
+    token = csrf()
+    codes = [
+        _attempt(client, token, "nope-nope-nope", f"203.0.113.{n % 250}").status_code for n in range(101)
+    ]
+    assert codes[:100] == [422] * 100
+    assert codes[100] == 429
