@@ -3,6 +3,7 @@ marketplace.catalog, the one place that defines them."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -63,7 +64,7 @@ class ListingForm(FlaskForm):
         filters=[_strip],
         validators=[
             DataRequired(),
-            Regexp(ZIP_RE, message="Enter a 5-digit ZIP code, like 78701 or 78701-1234."),
+            Regexp(ZIP_RE, flags=re.ASCII, message="Enter a 5-digit ZIP code, like 78701 or 78701-1234."),
         ],
     )
     service_area_miles = IntegerField(

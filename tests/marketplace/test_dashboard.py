@@ -67,6 +67,7 @@ def test_seller_creates_a_draft_listing(client, csrf, seller):
         ("price_type", "", "Choose how you charge"),
         ("state", "XX", "Choose a US state"),
         ("zip_code", "1234", "5-digit ZIP"),
+        ("zip_code", "٧٨٧٠١", "5-digit ZIP"),  # digits, but not the ones a US ZIP code is written with
         ("service_area_miles", "501", "0 to 500"),
         ("service_area_miles", "-1", "0 to 500"),
         ("tags", ",".join(f"t{n}" for n in range(11)), "at most 10 tags"),
