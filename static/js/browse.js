@@ -19,6 +19,15 @@
     });
   });
 
+  // Screen readers hear how many listings match after each live update, not the whole list read out again.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var status = document.getElementById("results-status");
+    var summary = document.querySelector("#results .results-summary");
+    if (status && summary && event.detail.target && event.detail.target.id === "results") {
+      status.textContent = summary.textContent.replace(/\s+/g, " ").trim();
+    }
+  });
+
   // Back and Forward restore htmx's copy of the results, but the copy holds the form as first served, not as the
   // visitor left it: fill the form from the address, which is what produced those results.
   document.addEventListener("htmx:historyRestore", function () {
