@@ -2,7 +2,8 @@
 
 Pagination is keyset (a cursor of sort key + id), not OFFSET: on 1,000,000 listings a deep OFFSET walks and
 throws away every earlier row, while a cursor starts the index scan where the previous page ended.
-Per page: one query for the rows, one grouped query for the category counts.
+Per page: one query for the rows, and the category counts (marketplace.facets), which are the same on every
+page of one set of filters.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     tuple_,
 )
@@ -29,6 +29,8 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
 
 from app.extensions import db
 from marketplace.browse_filters import BrowseFilters, Cursor
+from marketplace.facets import category_counts
+from marketplace.listing_query import listing_conditions, provider_in_good_standing
 from models import MarketplaceUser, ServiceListing
 
 PAGE_SIZE = 20
@@ -81,33 +83,12 @@ def build_tsquery(q: str) -> ColumnElement[Any] | None:
     return _websearch(head).op("&&")(prefix)
 
 
-def _provider_is_active() -> ColumnElement[bool]:
-    return or_(MarketplaceUser.status.is_(None), MarketplaceUser.status == "active")
-
-
-def _conditions(filters: BrowseFilters, tsquery: Any, *, with_category: bool) -> list[ColumnElement[bool]]:
-    conditions = [ServiceListing.status == "active", _provider_is_active()]
-    if tsquery is not None:
-        conditions.append(ServiceListing.search_vector.op("@@")(tsquery))
-    if with_category and filters.category:
-        conditions.append(ServiceListing.category == filters.category)
-    if filters.state:
-        conditions.append(ServiceListing.state == filters.state)
-    if filters.price_type:
-        conditions.append(ServiceListing.price_type == filters.price_type)
-    if filters.min_cents is not None:
-        conditions.append(ServiceListing.price_cents >= filters.min_cents)
-    if filters.max_cents is not None:
-        conditions.append(ServiceListing.price_cents <= filters.max_cents)
-    return conditions
-
-
 def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
     return (
         select()
         .select_from(ServiceListing)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(*conditions)
+        .where(*conditions, provider_in_good_standing())
     )
 
 
@@ -158,7 +139,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     backwards = filters.before is not None
     cursor = filters.before if backwards else filters.after
     walk_descending = descending != backwards
-    page_query = _public_listings(_conditions(filters, tsquery, with_category=True)).add_columns(
+    page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
         ServiceListing.id.label("id"), sort_key.label("sort_key"), cast(sort_key, Text).label("sort_text")
     )
     if cursor is not None:
@@ -230,16 +211,6 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         next_cursor = rows[-1].cursor if rows and has_more else None
         previous_cursor = rows[0].cursor if rows and cursor is not None else None
     return BrowsePage(rows, counts, total, next_cursor, previous_cursor)
-
-
-def category_counts(filters: BrowseFilters, tsquery: Any) -> dict[str, int]:
-    """Matches per category for everything else the visitor chose: one grouped query."""
-    query = (
-        _public_listings(_conditions(filters, tsquery, with_category=False))
-        .add_columns(ServiceListing.category, func.count())
-        .group_by(ServiceListing.category)
-    )
-    return {category: count for category, count in db.session.execute(query).all()}
 
 
 def _excerpt(text: str | None) -> str:
