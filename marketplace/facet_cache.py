@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from itertools import chain
 from typing import Protocol
 
@@ -152,18 +153,30 @@ def _install(state) -> None:
         app.extensions[EXTENSION] = cache
 
 
-def cached_counts(key_parts: Hashable, compute: Callable[[], Counts]) -> Counts:
-    """compute(), unless counts for the same key_parts (a JSON-able tuple) are cached and still current."""
+@dataclass
+class CountsSlot:
+    """The cached counts for one key, or the place to put them once counted."""
+
+    key: str
+    cache: CountsCache | None = None
+    generation: int | None = None
+    counts: Counts | None = None
+
+    def fill(self, counts: Counts) -> Counts:
+        if self.cache is not None and self.generation is not None:
+            self.cache.put(self.generation, self.key, counts)
+        self.counts = counts
+        return counts
+
+
+def counts_slot(key_parts: Hashable) -> CountsSlot:
+    """The slot for key_parts (a JSON-able tuple); its counts are None unless cached and still current."""
+    key = hashlib.sha256(json.dumps(key_parts).encode()).hexdigest()
     cache: CountsCache | None = current_app.extensions.get(EXTENSION)
     generation = cache.generation() if cache is not None else None
     if cache is None or generation is None:
-        return compute()
-    key = hashlib.sha256(json.dumps(key_parts).encode()).hexdigest()
-    counts = cache.get(generation, key)
-    if counts is None:
-        counts = compute()
-        cache.put(generation, key, counts)
-    return counts
+        return CountsSlot(key)
+    return CountsSlot(key, cache, generation, cache.get(generation, key))
 
 
 def invalidate_counts() -> None:

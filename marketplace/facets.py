@@ -8,6 +8,8 @@ Measured with EXPLAIN (ANALYZE, BUFFERS) on 1,000,000 listings (bench/marketplac
   through their own index.
 - With a keyword the GIN bitmap scan has to visit each matching row anyway, so the provider check rides along
   as an anti-join against the small set of providers not in good standing.
+- On a keyword search whose counts are not cached, the row query counts as it goes (marketplace.search), so
+  the matches are read once for both.
 The counts do not depend on the page, so they are cached per set of filters (marketplace.facet_cache).
 """
 
@@ -18,19 +20,22 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, exists, func, literal, select, union_all
 
 from app.extensions import db
+from marketplace import facet_cache
 from marketplace.browse_filters import BrowseFilters
-from marketplace.facet_cache import Counts, cached_counts
+from marketplace.facet_cache import Counts, CountsSlot
 from marketplace.listing_query import listing_conditions, provider_not_in_good_standing
 from models import MarketplaceUser, ServiceListing
 
 
+def counts_slot(filters: BrowseFilters) -> CountsSlot:
+    """Cached counts for everything the visitor chose except the category itself and the page."""
+    return facet_cache.counts_slot(
+        (filters.q, filters.state, filters.price_type, filters.min_cents, filters.max_cents)
+    )
+
+
 def category_counts(filters: BrowseFilters, tsquery: Any) -> Counts:
-    """Matches per category for everything the visitor chose except the category itself."""
-    key = (filters.q, filters.state, filters.price_type, filters.min_cents, filters.max_cents)
-    return cached_counts(key, lambda: _count(filters, tsquery))
-
-
-def _count(filters: BrowseFilters, tsquery: Any) -> Counts:
+    """Matches per category for everything the visitor chose except the category itself: one statement."""
     conditions = listing_conditions(filters, tsquery, with_category=False)
     query = _keyword_counts(conditions) if tsquery is not None else _indexed_counts(conditions)
     return {category: int(count) for category, count in db.session.execute(query).all() if count > 0}

@@ -13,23 +13,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     REAL,
     BigInteger,
     ColumnElement,
     Select,
+    Subquery,
     Text,
     cast,
     func,
     literal,
     literal_column,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
+from sqlalchemy.engine import Row
 
 from app.extensions import db
 from marketplace.browse_filters import BrowseFilters, Cursor
-from marketplace.facets import category_counts
+from marketplace.facet_cache import Counts
+from marketplace.facets import category_counts, counts_slot
 from marketplace.listing_query import listing_conditions, provider_in_good_standing
 from models import MarketplaceUser, ServiceListing
 
@@ -139,21 +144,22 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     backwards = filters.before is not None
     cursor = filters.before if backwards else filters.after
     walk_descending = descending != backwards
-    page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
-        ServiceListing.id.label("id"), sort_key.label("sort_key"), cast(sort_key, Text).label("sort_text")
-    )
-    if cursor is not None:
-        here = tuple_(sort_key, ServiceListing.id)
-        there = tuple_(cast(literal(cursor.key), KEY_TYPES[cursor.sort]), literal(cursor.listing_id))
-        page_query = page_query.where(here < there if walk_descending else here > there)
-    order = (sort_key.desc(), ServiceListing.id.desc()) if walk_descending else (sort_key, ServiceListing.id)
-    page_ids = page_query.order_by(*order).limit(PAGE_SIZE + 1).subquery("page")
+    slot = counts_slot(filters)
+    # A keyword search whose counts are not cached reads its matches once, for the page and the counts alike.
+    matches = None
+    if tsquery is not None and slot.counts is None:
+        matches = (
+            _public_listings(listing_conditions(filters, tsquery, with_category=False))
+            .add_columns(ServiceListing.id, ServiceListing.category, sort_key.label("sort_key"))
+            .cte("matches")
+        )
+    page_ids = _page_ids(filters, tsquery, sort_key, matches, cursor, walk_descending)
 
     provider_name = func.coalesce(
         func.nullif(func.concat_ws(" ", MarketplaceUser.first_name, MarketplaceUser.last_name), ""),
         func.split_part(MarketplaceUser.email, "@", 1),
     )
-    listing_rows = db.session.execute(
+    listed = (
         select(
             ServiceListing.id,
             ServiceListing.title,
@@ -167,18 +173,18 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.tags,
             provider_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
+            page_ids.c.sort_key,
             page_ids.c.sort_text,
         )
         .join(page_ids, page_ids.c.id == ServiceListing.id)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .order_by(
-            *(
-                (page_ids.c.sort_key.desc(), page_ids.c.id.desc())
-                if walk_descending
-                else (page_ids.c.sort_key, page_ids.c.id)
-            )
-        )
-    ).all()
+    )
+    if matches is None:
+        listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
+        counts = slot.counts if slot.counts is not None else slot.fill(category_counts(filters, tsquery))
+    else:
+        listing_rows, counts = _rows_with_counts(listed.subquery("listed"), matches, walk_descending)
+        slot.fill(counts)
 
     has_more = len(listing_rows) > PAGE_SIZE
     listing_rows = listing_rows[:PAGE_SIZE]
@@ -202,7 +208,6 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         )
         for row in listing_rows
     ]
-    counts = category_counts(filters, tsquery)
     total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
     if backwards:
         next_cursor = rows[-1].cursor if rows else None
@@ -211,6 +216,60 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         next_cursor = rows[-1].cursor if rows and has_more else None
         previous_cursor = rows[0].cursor if rows and cursor is not None else None
     return BrowsePage(rows, counts, total, next_cursor, previous_cursor)
+
+
+def _in_order(columns: Any, descending: bool) -> tuple[ColumnElement[Any], ...]:
+    """By sort key, then id, for keyset pages."""
+    if descending:
+        return (columns.sort_key.desc(), columns.id.desc())
+    return (columns.sort_key, columns.id)
+
+
+def _page_ids(
+    filters: BrowseFilters,
+    tsquery: Any,
+    sort_key: ColumnElement[Any],
+    matches: CTE | None,
+    cursor: Cursor | None,
+    descending: bool,
+) -> Subquery:
+    """Ids and sort keys of this page (plus one, to know whether there is a next), from the listings or from
+    the matches already gathered for the counts."""
+    if matches is None:
+        page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
+            ServiceListing.id.label("id"), sort_key.label("sort_key")
+        )
+        key, listing_id = sort_key, ServiceListing.id
+    else:
+        page_query = select(matches.c.id, matches.c.sort_key)
+        if filters.category:
+            page_query = page_query.where(matches.c.category == filters.category)
+        key, listing_id = matches.c.sort_key, matches.c.id
+    page_query = page_query.add_columns(cast(key, Text).label("sort_text"))
+    if cursor is not None:
+        here = tuple_(key, listing_id)
+        there = tuple_(cast(literal(cursor.key), KEY_TYPES[cursor.sort]), literal(cursor.listing_id))
+        page_query = page_query.where(here < there if descending else here > there)
+    ordered = (key.desc(), listing_id.desc()) if descending else (key, listing_id)
+    return page_query.order_by(*ordered).limit(PAGE_SIZE + 1).subquery("page")
+
+
+def _rows_with_counts(listed: Subquery, matches: CTE, descending: bool) -> tuple[list[Row[Any]], Counts]:
+    """The page's rows and the counts per category of all matches, in one statement. The counts are a JSON
+    column on every row, and on a single row of NULLs when the page is empty."""
+    per_category = (
+        select(matches.c.category, func.count().label("matches")).group_by(matches.c.category).subquery()
+    )
+    facet_counts = select(
+        func.json_object_agg(per_category.c.category, per_category.c.matches).label("category_counts")
+    ).subquery("facet_counts")
+    result = db.session.execute(
+        select(facet_counts.c.category_counts, listed)
+        .select_from(facet_counts.outerjoin(listed, true()))
+        .order_by(*_in_order(listed.c, descending))
+    ).all()
+    counts = {category: int(count) for category, count in (result[0].category_counts or {}).items()}
+    return [row for row in result if row.id is not None], counts
 
 
 def _excerpt(text: str | None) -> str:

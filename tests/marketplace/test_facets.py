@@ -141,6 +141,37 @@ def test_later_pages_reuse_the_counts_of_the_first_page(client):
     assert len(statements) == 1, statements  # the rows; the counts came from the first page
 
 
+def _walk(client, url: str) -> list[list[str]]:
+    """The titles of every page, following "Next" to the end."""
+    pages = []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        pages.append(re.findall(r"Borzoi item \d\d", html))
+        found = re.search(r'href="(/listings\?[^"]*)" rel="next"', html)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    return pages
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "price_asc"])
+def test_keyword_pages_are_the_same_whether_or_not_the_counts_were_cached(app, client, sort):
+    for number in range(45):
+        category = "training" if number % 3 else "grooming"
+        ServiceListingFactory(
+            title=f"Borzoi item {number:02d}", category=category, price_cents=1000 + number % 7
+        )
+    url = f"/listings?q=borzoi&category=training&sort={sort}"
+    with_cache = _walk(client, url)
+    app.extensions[EXTENSION] = None  # every page now counts while it reads its rows
+    without_cache = _walk(client, url)
+    assert with_cache == without_cache
+    assert [len(page) for page in with_cache] == [20, 10]
+
+
+def test_an_empty_page_still_shows_the_counts_of_its_keyword(client):
+    ServiceListingFactory.create_batch(3, title="Saluki sighthound care", category="veterinary")
+    assert counts_on(client, "?q=saluki&category=grooming") == {"All": 3, "Veterinary care": 3}
+
+
 def test_each_set_of_filters_gets_its_own_counts(client):
     ServiceListingFactory.create_batch(2, category="grooming", state="OR")
     ServiceListingFactory(category="grooming", state="WA")
