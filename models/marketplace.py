@@ -147,6 +147,7 @@ class ServiceListing(SpecTimestamps, Base):
             "price_type",
             "price_cents",
             "category",
+            "provider_user_id",
             postgresql_where=text("status = 'active'"),
         ),
     )
