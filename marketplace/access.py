@@ -7,9 +7,10 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from app.extensions import htmx
 from models import MarketplaceUser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,8 +42,15 @@ def marketplace_login_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if signed_in_marketplace_user() is None:
+            # Come back here after signing in, unless "here" is a form post or a page fragment.
+            come_back = request.method == "GET" and not htmx
+            login_url = url_for(
+                "marketplace.login", next=request.full_path.rstrip("?") if come_back else None
+            )
+            if htmx:  # a poll or fragment request: send the whole page to sign in, not a form into a slot
+                return Response(status=204, headers={"HX-Redirect": login_url})
             flash("Please sign in to the marketplace to continue.", "info")
-            return redirect(url_for("marketplace.login", next=request.full_path.rstrip("?")))
+            return redirect(login_url)
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

@@ -1,1 +1,298 @@
-"""Buyer–seller messaging: inbox, threads, replies."""
+"""Buyer–seller messaging: start a conversation on a listing, the inbox, a thread, replies, live updates,
+archive and block.
+
+Reading a thread stamps read_at on the other person's messages: opening it *is* reading it. That GET writes
+only the reader's own receipts, is idempotent, and needs no CSRF protection to be harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from app.errors import render_error
+from app.extensions import db, htmx
+from app.templating import render_page_or_block
+from marketplace import bp
+from marketplace.access import (
+    current_marketplace_user,
+    marketplace_login_required,
+    signed_in_marketplace_user,
+)
+from marketplace.messaging_forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
+from marketplace.messaging_queries import (
+    INBOX_TABS,
+    inbox_page,
+    lock_thread_for_participant_or_404,
+    mark_read,
+    messages_after,
+    messages_page,
+    poll_state,
+    seen_message_id,
+    thread_for_participant_or_404,
+    unread_total,
+    valid_id,
+)
+from marketplace.messaging_send import (
+    SendRefused,
+    deliver,
+    existing_thread_id,
+    post_message,
+    public_listing_or_404,
+    start_conversation,
+)
+from marketplace.messaging_text import message_html
+from models import MarketplaceUser, MessageThread
+
+THREAD_TEMPLATE = "marketplace/messages/thread.html"
+POLL_SECONDS = 3
+
+
+@bp.app_template_filter("message_html")
+def _message_html_filter(text: str) -> Any:
+    return message_html(text)
+
+
+@bp.app_context_processor
+def _unread_badge() -> dict[str, Any]:
+    def unread_messages_total() -> int:
+        # A function, so the count query runs only where the nav actually shows it.
+        user = signed_in_marketplace_user()
+        return unread_total(user.id) if user else 0
+
+    return {"unread_messages_total": unread_messages_total}
+
+
+# --- starting a conversation ---------------------------------------------------------------------------------
+
+
+@bp.route("/listings/<int:listing_id>/message", methods=["GET", "POST"])
+@marketplace_login_required
+def message_seller(listing_id: int):
+    me = current_marketplace_user()
+    listing = public_listing_or_404(listing_id)
+    if listing.provider_user_id == me.id:
+        return render_error(403, "This is your own listing. Buyers' questions about it arrive in your inbox.")
+    if not me.email_verified:
+        return render_error(403, "Please verify your e-mail address first: then you can message sellers.")
+    existing = existing_thread_id(listing.id, me.id)
+    if request.method == "GET" and existing is not None:
+        return redirect(url_for("marketplace.thread", thread_id=existing))
+
+    form = NewConversationForm()
+    if request.method == "GET":
+        form.subject.data = listing.title
+    refused: SendRefused | None = None
+    if form.validate_on_submit():
+        try:
+            thread_id, notification = start_conversation(
+                listing, me, form.subject.data or listing.title, form.body.data
+            )
+        except SendRefused as error:
+            db.session.rollback()
+            refused = error
+        else:
+            db.session.commit()
+            deliver(notification)
+            return redirect(url_for("marketplace.thread", thread_id=thread_id, _anchor="latest"))
+    status = refused.status if refused else (422 if request.method == "POST" else 200)
+    return render_template(
+        "marketplace/messages/compose.html",
+        form=form,
+        listing=listing,
+        refused=refused,
+        max_chars=MESSAGE_MAX_CHARS,
+    ), status
+
+
+# --- inbox ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/messages")
+@marketplace_login_required
+def inbox():
+    tab = request.args.get("tab", "all")
+    if tab not in INBOX_TABS:
+        tab = "all"
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    result = inbox_page(current_marketplace_user().id, tab, page)  # type: ignore[arg-type]
+    return render_page_or_block(
+        "marketplace/messages/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
+    )
+
+
+# --- one thread ----------------------------------------------------------------------------------------------
+
+
+def _names(thread: MessageThread) -> dict[int, str]:
+    return {
+        thread.buyer_user_id: thread.buyer_user.display_name,
+        thread.seller_user_id: thread.seller_user.display_name,
+    }
+
+
+def _thread_page_context(
+    thread: MessageThread, me: MarketplaceUser, before: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    messages, has_earlier = messages_page(thread.id, before)
+    other_id = thread.other_party_id(me.id)
+    return {
+        "thread": thread,
+        "me_id": me.id,
+        "names": _names(thread),
+        "other_name": _names(thread)[other_id],
+        "messages": messages,
+        "earlier_cursor": messages[0].id if has_earlier and messages else None,
+        "browsing_earlier": before is not None,
+        "seen_id": seen_message_id(thread.id, me.id),
+        "cursor_after": messages[-1].id if messages else 0,
+        "can_post": thread.status != "blocked",
+        "poll_seconds": POLL_SECONDS,
+        "max_chars": MESSAGE_MAX_CHARS,
+        "form": extra.pop("form", None) or MessageForm(formdata=None),
+        **extra,
+    }
+
+
+@bp.get("/messages/<int:thread_id>")
+@marketplace_login_required
+def thread(thread_id: int):
+    me = current_marketplace_user()
+    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    if mark_read(conversation.id, me.id):
+        db.session.commit()
+    before = request.args.get("before", type=int)
+    if before is not None:
+        before = valid_id(before) or 0
+    context = _thread_page_context(conversation, me, before)
+    if before is not None:  # "Load earlier": with htmx just the older messages, without JS a page of them
+        return render_page_or_block(THREAD_TEMPLATE, "earlier", **context)
+    return render_template(THREAD_TEMPLATE, **context)
+
+
+def _cursor() -> tuple[int, int]:
+    """The page's view of the thread: the last message it shows and the message carrying "Seen"."""
+    source = request.form if request.method == "POST" else request.args
+    after = source.get("after", type=int)
+    seen = source.get("seen", type=int)
+    return valid_id(after) or 0, valid_id(seen) or 0
+
+
+def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: int) -> dict[str, Any]:
+    """What the page is missing since its cursor; the other person's new messages count as read now."""
+    new_messages = list(messages_after(thread.id, after))
+    if any(m.sender_user_id != me_id and m.read_at is None for m in new_messages):
+        mark_read(thread.id, me_id)
+        db.session.commit()
+    return {
+        "thread": thread,
+        "me_id": me_id,
+        "names": _names(thread),
+        "new_messages": new_messages,
+        "old_seen_id": old_seen,
+        "seen_id": seen_message_id(thread.id, me_id),
+        "cursor_after": new_messages[-1].id if new_messages else after,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@bp.get("/messages/<int:thread_id>/updates")
+@marketplace_login_required
+def thread_updates(thread_id: int):
+    """Polled by the thread page every few seconds: 204 when nothing changed (one indexed query)."""
+    me = current_marketplace_user()
+    after, seen = _cursor()
+    state = poll_state(thread_id, me.id, after)
+    if state.status == "blocked":
+        return Response(status=204, headers={"HX-Refresh": "true"})
+    if not state.has_new and (state.seen_id or 0) == seen:
+        return Response(status=204)
+    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    return render_template(
+        "marketplace/messages/_updates.html", **_updates_context(conversation, me.id, after, seen)
+    )
+
+
+@bp.post("/messages/<int:thread_id>/reply")
+@marketplace_login_required
+def reply(thread_id: int):
+    me = current_marketplace_user()
+    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _reply_refused(conversation, me, form, None)
+    try:
+        notification = post_message(conversation.id, me, form.body.data)
+    except SendRefused as refused:
+        db.session.rollback()
+        return _reply_refused(conversation, me, form, refused)
+    db.session.commit()
+    deliver(notification)
+    if not htmx:
+        return redirect(url_for("marketplace.thread", thread_id=conversation.id, _anchor="latest"))
+    after, seen = _cursor()
+    return render_template(
+        "marketplace/messages/_reply_result.html",
+        form=MessageForm(formdata=None),
+        autofocus=True,
+        max_chars=MESSAGE_MAX_CHARS,
+        **_updates_context(conversation, me.id, after, seen),
+    )
+
+
+def _reply_refused(
+    thread: MessageThread, me: MarketplaceUser, form: MessageForm, refused: SendRefused | None
+):
+    status = refused.status if refused else 422
+    if htmx:
+        if refused is not None and refused.status == 409:  # blocked meanwhile: show the page as it is now
+            return Response(status=204, headers={"HX-Refresh": "true"})
+        return render_template(
+            "marketplace/messages/_reply_form.html",
+            thread=thread,
+            form=form,
+            refused=refused,
+            max_chars=MESSAGE_MAX_CHARS,
+        ), status
+    return render_template(
+        THREAD_TEMPLATE, **_thread_page_context(thread, me, form=form, refused=refused)
+    ), status
+
+
+# --- archive and block ---------------------------------------------------------------------------------------
+
+
+@bp.post("/messages/<int:thread_id>/archive")
+@marketplace_login_required
+def archive_thread(thread_id: int):
+    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
+    if conversation.status == "blocked":
+        flash("This conversation is blocked; it stays in your inbox as it is.", "info")
+        return redirect(url_for("marketplace.thread", thread_id=conversation.id))
+    conversation.status = "archived"
+    db.session.commit()
+    flash("Conversation archived. A new message in it brings it back to the inbox.", "info")
+    return redirect(url_for("marketplace.inbox"))
+
+
+@bp.post("/messages/<int:thread_id>/unarchive")
+@marketplace_login_required
+def unarchive_thread(thread_id: int):
+    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
+    if conversation.status == "archived":
+        conversation.status = "active"
+        db.session.commit()
+        flash("Conversation moved back to the inbox.", "info")
+    return redirect(url_for("marketplace.thread", thread_id=conversation.id))
+
+
+@bp.post("/messages/<int:thread_id>/block")
+@marketplace_login_required
+def block_thread(thread_id: int):
+    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
+    if conversation.status != "blocked":
+        conversation.status = "blocked"
+        db.session.commit()
+    flash("You blocked this conversation. No one can send messages in it any more.", "info")
+    return redirect(url_for("marketplace.thread", thread_id=conversation.id))

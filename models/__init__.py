@@ -12,7 +12,7 @@ from models.marketplace import (
     MarketplaceUser,
     ServiceListing,
 )
-from models.messaging import THREAD_STATUSES, Message, MessageThread
+from models.messaging import THREAD_STATUSES, Message, MessageNotification, MessageThread
 from models.mixins import SoftDelete, TenantOwned
 from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
 from models.tenancy import PARTY_TYPES, Contact, Party, Tenant
@@ -36,6 +36,7 @@ __all__ = [
     "MarketplaceTransaction",
     "MarketplaceUser",
     "Message",
+    "MessageNotification",
     "MessageThread",
     "Party",
     "Payment",

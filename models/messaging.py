@@ -81,3 +81,18 @@ class Message(Base):
 
     thread: Mapped[MessageThread] = relationship(back_populates="messages")
     sender: Mapped[MarketplaceUser] = relationship(back_populates="sent_messages")
+
+
+class MessageNotification(Base):
+    """Ours (revision 0007): when a recipient was last e-mailed about a thread, so a busy conversation sends at
+    most one e-mail per rate window. One row per (thread, recipient), claimed with INSERT ... ON CONFLICT."""
+
+    __tablename__ = "MessageNotification"
+
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("MessageThread.id", ondelete="CASCADE"), primary_key=True
+    )
+    recipient_user_id: Mapped[int] = mapped_column(
+        ForeignKey("MarketplaceUser.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_sent_at: Mapped[datetime] = mapped_column(SPEC_TIMESTAMP)

@@ -1,7 +1,7 @@
 """listing_facets: the listing browser's category counts read an index, not the table.
 
 Revision ID: 0008_listing_facets
-Revises: 0006_listing_search
+Revises: 0007_message_notifications
 Create Date: 2026-11-26
 
 - (state, price_type, price_cents, category, provider_user_id) over active listings: the counts per category
@@ -16,7 +16,7 @@ a leftover invalid index from an interrupted build.
 from alembic import op
 
 revision = "0008_listing_facets"
-down_revision = "0006_listing_search"
+down_revision = "0007_message_notifications"
 branch_labels = None
 depends_on = None
 

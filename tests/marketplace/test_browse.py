@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
-from tests.marketplace.helpers import count_queries
+from tests.query_count import count_queries
 
 
 def _page(client, query: str = "", **headers) -> str:

@@ -18,7 +18,7 @@ from app.extensions import db
 from marketplace.facet_cache import EXTENSION, LocalCountsCache, RedisCountsCache
 from models import ServiceListing
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
-from tests.marketplace.helpers import count_queries
+from tests.query_count import count_queries
 
 COUNT_RE = re.compile(r'<a href="[^"]*"(?: aria-current="page")?>([^<(]+) \(([\d,]+)\)</a>')
 

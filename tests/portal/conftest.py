@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from app.extensions import db
 from models import Contact, Tenant
 from tests.factories import PASSWORD, ContactFactory, PartyFactory, TenantFactory
-
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+from tests.query_count import count_queries  # noqa: F401 - re-exported for the portal tests
 
 
 @dataclass
@@ -51,20 +48,3 @@ def portal_login(client: FlaskClient, csrf: Callable[..., str]):
         )
 
     return post
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Statements sent to PostgreSQL inside the block (the test harness's SAVEPOINTs are not counted)."""
-    statements: list[str] = []
-    target = db.engines[None]
-
-    def record(_conn, _cursor, statement: str, *_args: object) -> None:
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    event.listen(target, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(target, "before_cursor_execute", record)

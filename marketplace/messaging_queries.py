@@ -1,0 +1,329 @@
+"""Reading conversations: the ownership helper, the inbox page, a thread's messages, unread counts, receipts.
+
+Every query filters by participant in SQL; another person's thread is never loaded, so it is a 404.
+Messages of one thread are ordered by (created_at, id); sending takes the thread's row lock first, so both
+grow together within a thread, and a message id works as a cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from flask import abort
+from sqlalchemy import Row, case, func, or_, select, true, tuple_, union_all, update
+from sqlalchemy.orm import aliased, joinedload
+
+from app.extensions import db
+from models import MarketplaceUser, Message, MessageThread, ServiceListing
+from models.types import utcnow
+
+InboxTab = Literal["all", "buying", "selling", "archived"]
+INBOX_TABS: tuple[InboxTab, ...] = ("all", "buying", "selling", "archived")
+INBOX_PAGE_SIZE = 25
+THREAD_PAGE_SIZE = 30
+SNIPPET_SOURCE_CHARS = 200
+# Ids are INTEGER columns: a bigger number in a URL cannot name a row (and must not reach the database).
+DB_ID_MAX = 2**31 - 1
+
+
+def valid_id(value: int | None) -> int | None:
+    return value if value is not None and 0 < value <= DB_ID_MAX else None
+
+
+def id_or_404(value: int) -> int:
+    if valid_id(value) is None:
+        abort(404)
+    return value
+
+
+def participant_filter(user_id: int):
+    return or_(MessageThread.buyer_user_id == user_id, MessageThread.seller_user_id == user_id)
+
+
+def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool = False) -> MessageThread:
+    """The thread, if this user is its buyer or its seller; otherwise 404 (whether or not it exists)."""
+    statement = select(MessageThread).where(
+        MessageThread.id == id_or_404(thread_id), participant_filter(user_id)
+    )
+    if details:
+        statement = statement.options(
+            joinedload(MessageThread.buyer_user),
+            joinedload(MessageThread.seller_user),
+            joinedload(MessageThread.listing),
+        )
+    thread = db.session.scalars(statement).unique().one_or_none()
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageThread:
+    """As thread_for_participant_or_404, holding the row lock until commit: sends to one thread queue here."""
+    thread = db.session.scalars(
+        select(MessageThread)
+        .where(MessageThread.id == id_or_404(thread_id), participant_filter(user_id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if thread is None:
+        abort(404)
+    return thread
+
+
+# --- unread counts -------------------------------------------------------------------------------------------
+
+
+def unread_total(user_id: int) -> int:
+    """Messages sent to this user that they have not read, over all their threads (the nav badge)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .join(MessageThread, MessageThread.id == Message.thread_id)
+            .where(participant_filter(user_id), Message.read_at.is_(None), Message.sender_user_id != user_id)
+        )
+        or 0
+    )
+
+
+def mark_read(thread_id: int, reader_id: int) -> int:
+    """The reader has seen the other person's messages: stamp read_at on those still unread."""
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.thread_id == thread_id,
+            Message.read_at.is_(None),
+            Message.sender_user_id != reader_id,
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+# --- inbox ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    thread_id: int
+    subject: str
+    status: str
+    last_message_at: datetime | None
+    role: Literal["buying", "selling"]
+    other_name: str
+    listing_title: str | None
+    last_text: str
+    last_sender_is_me: bool
+    unread: int
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    tab: InboxTab
+    page: int
+    has_next: bool
+
+
+def _tab_criteria(tab: InboxTab) -> list:
+    status = func.coalesce(MessageThread.status, "active")
+    return [status == "archived"] if tab == "archived" else [status != "archived"]
+
+
+def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
+    # Each branch walks its own (user, last_message_at DESC) index and stops after `limit` rows.
+    return (
+        select(MessageThread.id, MessageThread.last_message_at)
+        .where(role_column == user_id, *_tab_criteria(tab))
+        .order_by(MessageThread.last_message_at.desc(), MessageThread.id.desc())
+        .limit(limit)
+    )
+
+
+def _display_name(first: str | None, last: str | None, email: str) -> str:
+    full = " ".join(part for part in (first, last) if part)
+    return full or email.split("@", 1)[0]
+
+
+def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
+    """One page of the inbox in a single statement: page ids, then the other person, listing, last message
+    and unread count per row through LATERAL joins (no query per thread)."""
+    offset = (page - 1) * INBOX_PAGE_SIZE
+    limit = offset + INBOX_PAGE_SIZE + 1
+    branches = []
+    if tab in ("all", "buying", "archived"):
+        branches.append(_role_branch(MessageThread.buyer_user_id, user_id, tab, limit))
+    if tab in ("all", "selling", "archived"):
+        branches.append(_role_branch(MessageThread.seller_user_id, user_id, tab, limit))
+    candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("candidates")
+    page_ids = (
+        select(candidates.c.id, candidates.c.last_message_at)
+        .order_by(candidates.c.last_message_at.desc(), candidates.c.id.desc())
+        .limit(INBOX_PAGE_SIZE + 1)
+        .offset(offset)
+        .subquery("page_ids")
+    )
+
+    thread = MessageThread
+    other = aliased(MarketplaceUser, name="other_user")
+    last_message = (
+        select(
+            func.left(Message.message_text, SNIPPET_SOURCE_CHARS).label("text"),
+            Message.sender_user_id,
+        )
+        .where(Message.thread_id == thread.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+        .lateral("last_message")
+    )
+    unread = (
+        select(func.count().label("count"))
+        .where(
+            Message.thread_id == thread.id,
+            Message.read_at.is_(None),
+            Message.sender_user_id != user_id,
+        )
+        .lateral("unread")
+    )
+    other_id = case((thread.buyer_user_id == user_id, thread.seller_user_id), else_=thread.buyer_user_id)
+    statement = (
+        select(
+            thread.id,
+            thread.subject,
+            thread.status,
+            thread.last_message_at,
+            thread.buyer_user_id,
+            other.first_name,
+            other.last_name,
+            other.email,
+            ServiceListing.title,
+            last_message.c.text,
+            last_message.c.sender_user_id,
+            unread.c.count,
+        )
+        .select_from(page_ids)
+        .join(thread, thread.id == page_ids.c.id)
+        .join(other, other.id == other_id)
+        .outerjoin(ServiceListing, ServiceListing.id == thread.listing_id)
+        .outerjoin(last_message, true())
+        .join(unread, true())
+        .order_by(page_ids.c.last_message_at.desc(), page_ids.c.id.desc())
+    )
+    rows = db.session.execute(statement).all()
+    return InboxPage(
+        rows=[_inbox_row(row, user_id) for row in rows[:INBOX_PAGE_SIZE]],
+        tab=tab,
+        page=page,
+        has_next=len(rows) > INBOX_PAGE_SIZE,
+    )
+
+
+def _inbox_row(row: Row, user_id: int) -> InboxRow:
+    return InboxRow(
+        thread_id=row.id,
+        subject=row.subject or row.title or "Conversation",
+        status=row.status or "active",
+        last_message_at=row.last_message_at,
+        role="buying" if row.buyer_user_id == user_id else "selling",
+        other_name=_display_name(row.first_name, row.last_name, row.email),
+        listing_title=row.title,
+        last_text=row.text or "",
+        last_sender_is_me=row.sender_user_id == user_id,
+        unread=row.count,
+    )
+
+
+# --- one thread ----------------------------------------------------------------------------------------------
+
+
+def _cursor_created_at(thread_id: int, message_id: int):
+    return (
+        select(Message.created_at)
+        .where(Message.id == message_id, Message.thread_id == thread_id)
+        .scalar_subquery()
+    )
+
+
+def messages_page(thread_id: int, before_id: int | None = None) -> tuple[list[Message], bool]:
+    """The newest THREAD_PAGE_SIZE messages (or those just before `before_id`), oldest first, and whether
+    older ones exist."""
+    statement = select(Message).where(Message.thread_id == thread_id)
+    if before_id is not None:
+        cursor_at = _cursor_created_at(thread_id, before_id)
+        statement = statement.where(
+            Message.created_at <= cursor_at,
+            tuple_(Message.created_at, Message.id) < tuple_(cursor_at, before_id),
+        )
+    newest_first = db.session.scalars(
+        statement.order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
+    ).all()
+    has_earlier = len(newest_first) > THREAD_PAGE_SIZE
+    return list(reversed(newest_first[:THREAD_PAGE_SIZE])), has_earlier
+
+
+def _newer_than(thread_id: int, after_id: int):
+    if after_id <= 0:
+        return [Message.thread_id == thread_id]
+    cursor_at = _cursor_created_at(thread_id, after_id)
+    return [
+        Message.thread_id == thread_id,
+        Message.created_at >= cursor_at,
+        tuple_(Message.created_at, Message.id) > tuple_(cursor_at, after_id),
+    ]
+
+
+def messages_after(thread_id: int, after_id: int) -> Sequence[Message]:
+    return db.session.scalars(
+        select(Message)
+        .where(*_newer_than(thread_id, after_id))
+        .order_by(Message.created_at, Message.id)
+        .limit(THREAD_PAGE_SIZE * 4)
+    ).all()
+
+
+def _seen_id_subquery(thread_id: int, sender_id: int):
+    return (
+        select(Message.id)
+        .where(
+            Message.thread_id == thread_id,
+            Message.sender_user_id == sender_id,
+            Message.read_at.is_not(None),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def seen_message_id(thread_id: int, sender_id: int) -> int | None:
+    """The sender's last message the other person has read: "Seen" goes under it."""
+    return db.session.scalar(select(_seen_id_subquery(thread_id, sender_id)))
+
+
+@dataclass(frozen=True)
+class PollState:
+    status: str
+    has_new: bool
+    seen_id: int | None
+
+
+def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
+    """Has anything changed since the page's cursor? One indexed query; 404 for a non-participant."""
+    row = db.session.execute(
+        select(
+            MessageThread.status,
+            select(Message.id).where(*_newer_than(thread_id, after_id)).limit(1).exists(),
+            _seen_id_subquery(thread_id, user_id),
+        ).where(MessageThread.id == id_or_404(thread_id), participant_filter(user_id))
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    return PollState(status=row[0] or "active", has_new=bool(row[1]), seen_id=row[2])
+
+
+def other_party_messages_unread(messages: Sequence[Message], reader_id: int) -> bool:
+    return any(m.sender_user_id != reader_id and m.read_at is None for m in messages)

@@ -1,0 +1,229 @@
+"""Sending: start a conversation, post a message, throttle senders, and e-mail the recipient (rate-limited).
+
+Concurrency: a send locks the thread row first (SELECT ... FOR UPDATE), so two people posting at once queue
+on that row; neither message is lost, created_at (clock_timestamp, taken under the lock) and the id grow in
+the same order, and last_message_at only moves forward (GREATEST in the same UPDATE).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import abort, current_app, url_for
+from limits import RateLimitItem, parse
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from app.extensions import db, limiter
+from app.mail import send_mail
+from marketplace.messaging_queries import id_or_404, lock_thread_for_participant_or_404
+from marketplace.messaging_text import snippet
+from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing
+from models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Defaults; each can be overridden in the app config under the same name.
+MESSAGE_RATE_LIMIT = "30 per 10 minutes"
+NEW_THREAD_RATE_LIMIT = "20 per day"
+NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT = "3 per day"
+NEW_ACCOUNT_AGE = timedelta(days=7)
+NOTIFICATION_INTERVAL = timedelta(minutes=15)
+
+TOO_FAST = "You are sending messages too quickly. Please wait a few minutes and try again."
+TOO_MANY_THREADS = (
+    "You have started as many new conversations as allowed for today. "
+    "You can still reply in your existing conversations."
+)
+BLOCKED = "This conversation is blocked. No one can send messages in it."
+ACCOUNT_CANNOT_SEND = "Your account cannot send messages. Please contact support."
+
+
+class SendRefused(Exception):
+    """The message must not be stored. `status` is the HTTP answer (403, 409 or 429)."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class PendingNotification:
+    """An e-mail to send once the message is committed."""
+
+    thread_id: int
+    recipient_email: str
+    sender_name: str
+    subject: str
+    text: str
+
+
+def _now_in_db():
+    # The database clock, taken when the statement runs (not when the transaction began).
+    return func.timezone("UTC", func.clock_timestamp())
+
+
+def _rate(name: str, default: str) -> RateLimitItem:
+    return parse(current_app.config.get(name, default))
+
+
+def _throttle_messages(user_id: int) -> None:
+    if limiter.enabled and not limiter.limiter.hit(
+        _rate("MESSAGE_RATE_LIMIT", MESSAGE_RATE_LIMIT), "messages-sent", str(user_id)
+    ):
+        raise SendRefused(TOO_FAST, 429)
+
+
+def _new_thread_rate(user: MarketplaceUser) -> RateLimitItem:
+    created = user.created_at or utcnow()
+    if utcnow() - created < current_app.config.get("NEW_ACCOUNT_AGE", NEW_ACCOUNT_AGE):
+        return _rate("NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT", NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT)
+    return _rate("NEW_THREAD_RATE_LIMIT", NEW_THREAD_RATE_LIMIT)
+
+
+def _check_account_may_send(user: MarketplaceUser) -> None:
+    if not user.is_active_account:
+        raise SendRefused(ACCOUNT_CANNOT_SEND, 403)
+
+
+def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingNotification | None:
+    """Store `text` in the thread (404 unless the sender takes part in it) and make the thread active.
+
+    Returns the e-mail to send after commit, if the recipient is due one."""
+    _check_account_may_send(sender)
+    thread = lock_thread_for_participant_or_404(thread_id, sender.id)
+    if thread.status == "blocked":
+        raise SendRefused(BLOCKED, 409)
+    _throttle_messages(sender.id)
+    created_at = db.session.execute(
+        insert(Message)
+        .values(
+            thread_id=thread.id,
+            sender_user_id=sender.id,
+            message_text=text,
+            created_at=_now_in_db(),
+        )
+        .returning(Message.created_at)
+    ).scalar_one()
+    db.session.execute(
+        update(MessageThread)
+        .where(MessageThread.id == thread.id)
+        .values(last_message_at=func.greatest(MessageThread.last_message_at, created_at), status="active")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(thread)
+    recipient_id = thread.other_party_id(sender.id)
+    if not _claim_notification(thread.id, recipient_id):
+        return None
+    recipient = db.session.get(MarketplaceUser, recipient_id)
+    if recipient is None or not recipient.is_active_account:
+        return None
+    return PendingNotification(
+        thread_id=thread.id,
+        recipient_email=recipient.email,
+        sender_name=sender.display_name,
+        subject=thread.subject or "your conversation",
+        text=text,
+    )
+
+
+def _claim_notification(thread_id: int, recipient_id: int) -> bool:
+    """True if this recipient may be e-mailed about this thread now (and records that they were).
+
+    One row per (thread, recipient); the conditional upsert makes two simultaneous sends claim it once."""
+    statement = pg_insert(MessageNotification).values(
+        thread_id=thread_id, recipient_user_id=recipient_id, last_sent_at=_now_in_db()
+    )
+    interval = current_app.config.get("MESSAGE_NOTIFICATION_INTERVAL", NOTIFICATION_INTERVAL)
+    statement = statement.on_conflict_do_update(
+        index_elements=[MessageNotification.thread_id, MessageNotification.recipient_user_id],
+        set_={"last_sent_at": statement.excluded.last_sent_at},
+        where=MessageNotification.last_sent_at <= statement.excluded.last_sent_at - literal(interval),
+    ).returning(MessageNotification.thread_id)
+    return db.session.execute(statement).first() is not None
+
+
+def deliver(notification: PendingNotification | None) -> None:
+    """Send the e-mail after commit. A mail failure must not undo or fail the message already stored."""
+    if notification is None:
+        return
+    link = url_for("marketplace.thread", thread_id=notification.thread_id, _external=True)
+    body = (
+        f"{notification.sender_name} sent you a message about “{notification.subject}”:\n\n"
+        f"{snippet(notification.text, 500)}\n\n"
+        f"Read and reply: {link}\n\n"
+        "While this conversation is unread you get at most one e-mail about it every 15 minutes."
+    )
+    try:
+        send_mail(
+            notification.recipient_email,
+            f"New message from {notification.sender_name}: {notification.subject}",
+            body,
+        )
+    except Exception:
+        log.exception("could not send the new-message e-mail for thread %s", notification.thread_id)
+
+
+def public_listing_or_404(listing_id: int) -> ServiceListing:
+    """A listing anyone may see (active, from an active provider); a conversation can only start on one."""
+    listing = db.session.scalars(
+        select(ServiceListing)
+        .join(MarketplaceUser, MarketplaceUser.id == ServiceListing.provider_user_id)
+        .where(
+            ServiceListing.id == id_or_404(listing_id),
+            ServiceListing.status == "active",
+            func.coalesce(MarketplaceUser.status, "active") == "active",
+        )
+    ).one_or_none()
+    if listing is None:
+        abort(404)
+    return listing
+
+
+def existing_thread_id(listing_id: int, buyer_id: int) -> int | None:
+    return db.session.scalar(
+        select(MessageThread.id).where(
+            MessageThread.listing_id == listing_id, MessageThread.buyer_user_id == buyer_id
+        )
+    )
+
+
+def start_conversation(
+    listing: ServiceListing, buyer: MarketplaceUser, subject: str, text: str
+) -> tuple[int, PendingNotification | None]:
+    """The buyer's thread on this listing with `text` appended: created, or the existing one reopened."""
+    _check_account_may_send(buyer)
+    thread_id = existing_thread_id(listing.id, buyer.id)
+    new_thread_rate = _new_thread_rate(buyer)
+    started = False
+    if thread_id is None:
+        if limiter.enabled and not limiter.limiter.test(new_thread_rate, "threads-started", str(buyer.id)):
+            raise SendRefused(TOO_MANY_THREADS, 429)
+        thread_id = db.session.execute(
+            pg_insert(MessageThread)
+            .values(
+                listing_id=listing.id,
+                buyer_user_id=buyer.id,
+                seller_user_id=listing.provider_user_id,
+                subject=subject,
+                status="active",
+                created_at=_now_in_db(),
+            )
+            .on_conflict_do_nothing(
+                index_elements=[MessageThread.listing_id, MessageThread.buyer_user_id],
+                index_where=MessageThread.listing_id.is_not(None),
+            )
+            .returning(MessageThread.id)
+        ).scalar_one_or_none()
+        started = thread_id is not None
+        if thread_id is None:  # another request of this buyer created it a moment ago
+            thread_id = existing_thread_id(listing.id, buyer.id)
+    if thread_id is None:
+        abort(404)
+    notification = post_message(thread_id, buyer, text)
+    if started and limiter.enabled:
+        limiter.limiter.hit(new_thread_rate, "threads-started", str(buyer.id))
+    return thread_id, notification

@@ -1,0 +1,83 @@
+"""Fixtures for messaging: a seller with a listing, a buyer, a conversation between them, and helpers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from models import Message, MessageThread
+from models.types import utcnow
+from tests.factories import (
+    MarketplaceUserFactory,
+    MessageFactory,
+    MessageThreadFactory,
+    ServiceListingFactory,
+)
+
+
+@pytest.fixture
+def seller():
+    return MarketplaceUserFactory(first_name="Sam", last_name="Seller", user_type="service_provider")
+
+
+@pytest.fixture
+def buyer():
+    return MarketplaceUserFactory(first_name="Bailey", last_name="Buyer")
+
+
+@pytest.fixture
+def outsider():
+    return MarketplaceUserFactory(first_name="Olly", last_name="Outsider")
+
+
+@pytest.fixture
+def listing(seller):
+    return ServiceListingFactory(provider_user=seller, title="Show grooming in Austin")
+
+
+def make_thread(listing, buyer, messages: list[tuple[object, str]], **fields) -> MessageThread:
+    """A thread with `messages` [(sender, text), ...] one minute apart, ending now."""
+    start = utcnow() - timedelta(minutes=len(messages) + 1)
+    thread = MessageThreadFactory(
+        listing=listing, buyer_user=buyer, last_message_at=start + timedelta(minutes=len(messages)), **fields
+    )
+    for index, (sender, text) in enumerate(messages, start=1):
+        MessageFactory(
+            thread=thread, sender=sender, message_text=text, created_at=start + timedelta(minutes=index)
+        )
+    # Committed (up to the test's outer transaction), so a view that rolls back a refused send keeps it.
+    db.session.commit()
+    return thread
+
+
+@pytest.fixture
+def conversation(listing, buyer, seller):
+    return make_thread(
+        listing,
+        buyer,
+        [(buyer, "Is Saturday free?"), (seller, "Yes, 10am works."), (buyer, "Great, see you then.")],
+    )
+
+
+@pytest.fixture
+def post(client, csrf):
+    """post(path, **form) -> response, with this client's CSRF token; htmx=True sends the htmx headers."""
+
+    def send(path: str, htmx: bool = False, **form):
+        token = csrf()
+        headers = {"HX-Request": "true"} if htmx else {}
+        return client.post(path, data={"csrf_token": token, **form}, headers=headers)
+
+    return send
+
+
+def thread_messages(thread_id: int) -> list[Message]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Message).where(Message.thread_id == thread_id).order_by(Message.created_at, Message.id)
+        )
+    )
