@@ -21,7 +21,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Protocol
 
 import redis
@@ -186,9 +185,10 @@ def invalidate_counts() -> None:
 
 
 def _changes_counts(session: Session) -> bool:
-    for record in chain(session.new, session.deleted):
-        if isinstance(record, ServiceListing | MarketplaceUser):
-            return True
+    if any(isinstance(record, ServiceListing) for record in session.new):
+        return True
+    if any(isinstance(record, ServiceListing | MarketplaceUser) for record in session.deleted):
+        return True
     for record in session.dirty:
         if isinstance(record, ServiceListing) and session.is_modified(record):
             return True
