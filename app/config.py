@@ -69,9 +69,12 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         # The CSRF token lives as long as the session, which has its own idle and absolute limits.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "REDIS_URL": os.environ.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # The listing browser's category counts (marketplace/facet_cache.py); 0 turns the cache off.
+        "LISTING_COUNTS_TTL_SECONDS": int(os.environ.get("LISTING_COUNTS_TTL_SECONDS", "30")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

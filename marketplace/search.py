@@ -2,7 +2,8 @@
 
 Pagination is keyset (a cursor of sort key + id), not OFFSET: on 1,000,000 listings a deep OFFSET walks and
 throws away every earlier row, while a cursor starts the index scan where the previous page ended.
-Per page: one query for the rows, one grouped query for the category counts.
+Per page: one query for the rows, and the category counts (marketplace.facets), which are the same on every
+page of one set of filters.
 """
 
 from __future__ import annotations
@@ -12,23 +13,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     REAL,
     BigInteger,
     ColumnElement,
     Select,
+    Subquery,
     Text,
     cast,
     func,
     literal,
     literal_column,
-    or_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
+from sqlalchemy.engine import Row
 
 from app.extensions import db
 from marketplace.browse_filters import BrowseFilters, Cursor
+from marketplace.facet_cache import Counts
+from marketplace.facets import category_counts, counts_slot
+from marketplace.listing_query import listing_conditions, provider_in_good_standing
 from models import MarketplaceUser, ServiceListing
 
 PAGE_SIZE = 20
@@ -81,33 +88,12 @@ def build_tsquery(q: str) -> ColumnElement[Any] | None:
     return _websearch(head).op("&&")(prefix)
 
 
-def _provider_is_active() -> ColumnElement[bool]:
-    return or_(MarketplaceUser.status.is_(None), MarketplaceUser.status == "active")
-
-
-def _conditions(filters: BrowseFilters, tsquery: Any, *, with_category: bool) -> list[ColumnElement[bool]]:
-    conditions = [ServiceListing.status == "active", _provider_is_active()]
-    if tsquery is not None:
-        conditions.append(ServiceListing.search_vector.op("@@")(tsquery))
-    if with_category and filters.category:
-        conditions.append(ServiceListing.category == filters.category)
-    if filters.state:
-        conditions.append(ServiceListing.state == filters.state)
-    if filters.price_type:
-        conditions.append(ServiceListing.price_type == filters.price_type)
-    if filters.min_cents is not None:
-        conditions.append(ServiceListing.price_cents >= filters.min_cents)
-    if filters.max_cents is not None:
-        conditions.append(ServiceListing.price_cents <= filters.max_cents)
-    return conditions
-
-
 def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
     return (
         select()
         .select_from(ServiceListing)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(*conditions)
+        .where(*conditions, provider_in_good_standing())
     )
 
 
@@ -158,21 +144,22 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     backwards = filters.before is not None
     cursor = filters.before if backwards else filters.after
     walk_descending = descending != backwards
-    page_query = _public_listings(_conditions(filters, tsquery, with_category=True)).add_columns(
-        ServiceListing.id.label("id"), sort_key.label("sort_key"), cast(sort_key, Text).label("sort_text")
-    )
-    if cursor is not None:
-        here = tuple_(sort_key, ServiceListing.id)
-        there = tuple_(cast(literal(cursor.key), KEY_TYPES[cursor.sort]), literal(cursor.listing_id))
-        page_query = page_query.where(here < there if walk_descending else here > there)
-    order = (sort_key.desc(), ServiceListing.id.desc()) if walk_descending else (sort_key, ServiceListing.id)
-    page_ids = page_query.order_by(*order).limit(PAGE_SIZE + 1).subquery("page")
+    slot = counts_slot(filters)
+    # A keyword search whose counts are not cached reads its matches once, for the page and the counts alike.
+    matches = None
+    if tsquery is not None and slot.counts is None:
+        matches = (
+            _public_listings(listing_conditions(filters, tsquery, with_category=False))
+            .add_columns(ServiceListing.id, ServiceListing.category, sort_key.label("sort_key"))
+            .cte("matches")
+        )
+    page_ids = _page_ids(filters, tsquery, sort_key, matches, cursor, walk_descending)
 
     provider_name = func.coalesce(
         func.nullif(func.concat_ws(" ", MarketplaceUser.first_name, MarketplaceUser.last_name), ""),
         func.split_part(MarketplaceUser.email, "@", 1),
     )
-    listing_rows = db.session.execute(
+    listed = (
         select(
             ServiceListing.id,
             ServiceListing.title,
@@ -186,18 +173,18 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.tags,
             provider_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
+            page_ids.c.sort_key,
             page_ids.c.sort_text,
         )
         .join(page_ids, page_ids.c.id == ServiceListing.id)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .order_by(
-            *(
-                (page_ids.c.sort_key.desc(), page_ids.c.id.desc())
-                if walk_descending
-                else (page_ids.c.sort_key, page_ids.c.id)
-            )
-        )
-    ).all()
+    )
+    if matches is None:
+        listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
+        counts = slot.counts if slot.counts is not None else slot.fill(category_counts(filters, tsquery))
+    else:
+        listing_rows, counts = _rows_with_counts(listed.subquery("listed"), matches, walk_descending)
+        slot.fill(counts)
 
     has_more = len(listing_rows) > PAGE_SIZE
     listing_rows = listing_rows[:PAGE_SIZE]
@@ -221,7 +208,6 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         )
         for row in listing_rows
     ]
-    counts = category_counts(filters, tsquery)
     total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
     if backwards:
         next_cursor = rows[-1].cursor if rows else None
@@ -232,14 +218,58 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     return BrowsePage(rows, counts, total, next_cursor, previous_cursor)
 
 
-def category_counts(filters: BrowseFilters, tsquery: Any) -> dict[str, int]:
-    """Matches per category for everything else the visitor chose: one grouped query."""
-    query = (
-        _public_listings(_conditions(filters, tsquery, with_category=False))
-        .add_columns(ServiceListing.category, func.count())
-        .group_by(ServiceListing.category)
+def _in_order(columns: Any, descending: bool) -> tuple[ColumnElement[Any], ...]:
+    """By sort key, then id, for keyset pages."""
+    if descending:
+        return (columns.sort_key.desc(), columns.id.desc())
+    return (columns.sort_key, columns.id)
+
+
+def _page_ids(
+    filters: BrowseFilters,
+    tsquery: Any,
+    sort_key: ColumnElement[Any],
+    matches: CTE | None,
+    cursor: Cursor | None,
+    descending: bool,
+) -> Subquery:
+    """Ids and sort keys of this page (plus one, to know whether there is a next), from the listings or from
+    the matches already gathered for the counts."""
+    if matches is None:
+        page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
+            ServiceListing.id.label("id"), sort_key.label("sort_key")
+        )
+        key, listing_id = sort_key, ServiceListing.id
+    else:
+        page_query = select(matches.c.id, matches.c.sort_key)
+        if filters.category:
+            page_query = page_query.where(matches.c.category == filters.category)
+        key, listing_id = matches.c.sort_key, matches.c.id
+    page_query = page_query.add_columns(cast(key, Text).label("sort_text"))
+    if cursor is not None:
+        here = tuple_(key, listing_id)
+        there = tuple_(cast(literal(cursor.key), KEY_TYPES[cursor.sort]), literal(cursor.listing_id))
+        page_query = page_query.where(here < there if descending else here > there)
+    ordered = (key.desc(), listing_id.desc()) if descending else (key, listing_id)
+    return page_query.order_by(*ordered).limit(PAGE_SIZE + 1).subquery("page")
+
+
+def _rows_with_counts(listed: Subquery, matches: CTE, descending: bool) -> tuple[list[Row[Any]], Counts]:
+    """The page's rows and the counts per category of all matches, in one statement. The counts are a JSON
+    column on every row, and on a single row of NULLs when the page is empty."""
+    per_category = (
+        select(matches.c.category, func.count().label("matches")).group_by(matches.c.category).subquery()
     )
-    return {category: count for category, count in db.session.execute(query).all()}
+    facet_counts = select(
+        func.json_object_agg(per_category.c.category, per_category.c.matches).label("category_counts")
+    ).subquery("facet_counts")
+    result = db.session.execute(
+        select(facet_counts.c.category_counts, listed)
+        .select_from(facet_counts.outerjoin(listed, true()))
+        .order_by(*_in_order(listed.c, descending))
+    ).all()
+    counts = {category: int(count) for category, count in (result[0].category_counts or {}).items()}
+    return [row for row in result if row.id is not None], counts
 
 
 def _excerpt(text: str | None) -> str:

@@ -140,6 +140,16 @@ class ServiceListing(SpecTimestamps, Base):
             "id",
             postgresql_where=text("status = 'active'"),
         ),
+        # Revision 0008: the browser's category counts for a state, price type and price range, index-only.
+        Index(
+            "ServiceListing_facets_idx",
+            "state",
+            "price_type",
+            "price_cents",
+            "category",
+            "provider_user_id",
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[intpk]

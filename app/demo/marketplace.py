@@ -553,7 +553,7 @@ def _listing_for(provider: MarketplaceUser, spec: DemoListing, index: int) -> Se
             city=city,
             state=state,
             zip_code=zip_code,
-            service_area_miles=25 * (index % 5),
+            service_area_miles=25 + 25 * (index % 4),
             status="active",
             tags=tags,
             published_at=utcnow() - timedelta(days=index, hours=index),

@@ -25,6 +25,26 @@
     }
   });
 
+  // "Load earlier" replaces its own link: give keyboard and screen reader users a place to continue from, the
+  // message just before the one that was first, instead of losing focus to the top of the page.
+  var firstBeforeLoad = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.closest("#load-earlier")) {
+      firstBeforeLoad = document.querySelector("#messages > .message");
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!firstBeforeLoad) {
+      return;
+    }
+    var previous = firstBeforeLoad.previousElementSibling;
+    firstBeforeLoad = null;
+    if (previous && previous.classList.contains("message")) {
+      previous.setAttribute("tabindex", "-1");
+      previous.focus();
+    }
+  });
+
   // Open a conversation at its latest message (not when browsing earlier ones).
   document.addEventListener("DOMContentLoaded", function () {
     if (document.getElementById("thread-cursor")) {

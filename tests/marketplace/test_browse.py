@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
+from tests.query_count import count_queries
 
 
 def _page(client, query: str = "", **headers) -> str:
@@ -225,27 +223,11 @@ def test_listing_html_is_escaped(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-@contextmanager
-def _count_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 @pytest.mark.parametrize("listings", [3, 45])
 def test_browse_page_runs_at_most_four_queries_whatever_the_page_size(client, login_as, listings):
     ServiceListingFactory.create_batch(listings, title="Counted listing")
     login_as(MarketplaceUserFactory())
-    with _count_queries() as statements:
+    with count_queries() as statements:
         _page(client, "?q=counted&category=grooming&state=TX&min_price=1&max_price=500")
     assert len(statements) <= 4, statements
 

@@ -1,0 +1,45 @@
+// Listing browser behaviour htmx attributes cannot express. A file, not inline: the CSP forbids inline scripts.
+(function () {
+  "use strict";
+
+  function browseForm() {
+    return document.querySelector("form.browse-form");
+  }
+
+  // Empty filters add nothing to the address: keep pushed URLs short and shareable, like "/listings?q=stud".
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = browseForm();
+    if (!form || event.detail.verb !== "get" || !form.contains(event.detail.elt)) {
+      return;
+    }
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && field.value === "") {
+        delete event.detail.parameters[field.name];
+      }
+    });
+  });
+
+  // Screen readers hear how many listings match after each live update, not the whole list read out again.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var status = document.getElementById("results-status");
+    var summary = document.querySelector("#results .results-summary");
+    if (status && summary && event.detail.target && event.detail.target.id === "results") {
+      status.textContent = summary.textContent.replace(/\s+/g, " ").trim();
+    }
+  });
+
+  // Back and Forward restore htmx's copy of the results, but the copy holds the form as first served, not as the
+  // visitor left it: fill the form from the address, which is what produced those results.
+  document.addEventListener("htmx:historyRestore", function () {
+    var form = browseForm();
+    if (!form) {
+      return;
+    }
+    var params = new URLSearchParams(window.location.search);
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && (field.tagName === "INPUT" || field.tagName === "SELECT")) {
+        field.value = params.get(field.name) || "";
+      }
+    });
+  });
+})();
