@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -39,6 +40,12 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
     if production and not secret_key:
         raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production); refusing to start.")
     public_url = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/") or None
+    if public_url and (
+        urlsplit(public_url).scheme not in ("http", "https") or not urlsplit(public_url).netloc
+    ):
+        raise ConfigError(
+            f"PUBLIC_URL must be an http(s) address, like https://example.com; got {public_url!r}"
+        )
     if production and not public_url:
         # Links in e-mails (password resets, invitations) are built on it. Taken from the request instead, they
         # would follow whatever Host header an attacker sends, and deliver a victim's reset token to them.

@@ -81,3 +81,9 @@ def test_development_without_a_secret_key_uses_a_random_key_kept_in_the_instance
         create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="development").config["SECRET_KEY"]
         != key
     )
+
+
+def test_a_public_url_that_is_not_a_web_address_refuses_to_build_the_app(monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "breeders.example")
+    with pytest.raises(ConfigError, match="PUBLIC_URL must be an http"):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
