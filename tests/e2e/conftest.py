@@ -82,7 +82,7 @@ def new_page(browser, live_server: str):
 
     def make():
         context = browser.new_context(base_url=live_server)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)  # generous: CI machines are small and may be busy
         contexts.append(context)
         return context.new_page()
 
