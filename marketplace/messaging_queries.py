@@ -105,15 +105,13 @@ def unread_for(user_id: int):
 def mark_read(thread_id: int, reader_id: int) -> int:
     """The reader has seen the other person's messages: stamp read_at on those still unread.
 
-    The thread row is locked before any message (a trigger then updates its counters), the order a send takes
-    too, so a reply and a read of the same thread at the same moment queue instead of deadlocking."""
-    locked_thread = (
-        select(MessageThread.id).where(MessageThread.id == thread_id).with_for_update().scalar_subquery()
-    )
+    A trigger then updates the thread's counters, so this takes the message rows' locks and then the thread's.
+    Never call it while holding the thread's lock from a send (the reply view commits the send first): the
+    reverse order would let a read in another tab deadlock with it."""
     result = db.session.execute(
         update(Message)
         .where(
-            Message.thread_id == locked_thread,
+            Message.thread_id == thread_id,
             Message.read_at.is_(None),
             Message.sender_user_id != reader_id,
         )
