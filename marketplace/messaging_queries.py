@@ -77,20 +77,37 @@ def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageT
 
 
 def unread_total(user_id: int) -> int:
-    """Messages sent to this user that they have not read, over all their threads (the nav badge)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Message)
-            .join(MessageThread, MessageThread.id == Message.thread_id)
-            .where(participant_filter(user_id), Message.read_at.is_(None), Message.sender_user_id != user_id)
+    """Messages sent to this user that they have not read, over all their threads (the nav badge).
+
+    One statement over the per-thread counters the database keeps (revision 0009): each side reads its partial
+    index, which holds only the threads with something unread for that side, index-only."""
+
+    def side(role_column, counter):
+        return (
+            select(func.coalesce(func.sum(counter), 0))
+            .where(role_column == user_id, counter > 0)
+            .scalar_subquery()
         )
-        or 0
+
+    buying = side(MessageThread.buyer_user_id, MessageThread.buyer_unread_count)
+    selling = side(MessageThread.seller_user_id, MessageThread.seller_unread_count)
+    return db.session.scalar(select(buying + selling)) or 0
+
+
+def unread_for(user_id: int):
+    """This user's unread count of a thread, as a column expression (their side's counter)."""
+    return case(
+        (MessageThread.buyer_user_id == user_id, MessageThread.buyer_unread_count),
+        else_=MessageThread.seller_unread_count,
     )
 
 
 def mark_read(thread_id: int, reader_id: int) -> int:
-    """The reader has seen the other person's messages: stamp read_at on those still unread."""
+    """The reader has seen the other person's messages: stamp read_at on those still unread.
+
+    A trigger then updates the thread's counters, so this takes the message rows' locks and then the thread's.
+    Never call it while holding the thread's lock from a send (the reply view commits the send first): the
+    reverse order would let a read in another tab deadlock with it."""
     result = db.session.execute(
         update(Message)
         .where(
@@ -150,8 +167,8 @@ def _display_name(first: str | None, last: str | None, email: str) -> str:
 
 
 def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
-    """One page of the inbox in a single statement: page ids, then the other person, listing, last message
-    and unread count per row through LATERAL joins (no query per thread)."""
+    """One page of the inbox in a single statement: page ids, then the other person, listing and last message
+    through joins (LATERAL for the message; no query per thread); unread counts come from the thread's counters."""
     offset = (page - 1) * INBOX_PAGE_SIZE
     limit = offset + INBOX_PAGE_SIZE + 1
     branches = []
@@ -180,15 +197,6 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
         .limit(1)
         .lateral("last_message")
     )
-    unread = (
-        select(func.count().label("count"))
-        .where(
-            Message.thread_id == thread.id,
-            Message.read_at.is_(None),
-            Message.sender_user_id != user_id,
-        )
-        .lateral("unread")
-    )
     other_id = case((thread.buyer_user_id == user_id, thread.seller_user_id), else_=thread.buyer_user_id)
     statement = (
         select(
@@ -203,14 +211,13 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
             ServiceListing.title,
             last_message.c.text,
             last_message.c.sender_user_id,
-            unread.c.count,
+            unread_for(user_id).label("unread"),
         )
         .select_from(page_ids)
         .join(thread, thread.id == page_ids.c.id)
         .join(other, other.id == other_id)
         .outerjoin(ServiceListing, ServiceListing.id == thread.listing_id)
         .outerjoin(last_message, true())
-        .join(unread, true())
         .order_by(page_ids.c.last_message_at.desc(), page_ids.c.id.desc())
     )
     rows = db.session.execute(statement).all()
@@ -233,7 +240,7 @@ def _inbox_row(row: Row, user_id: int) -> InboxRow:
         listing_title=row.title,
         last_text=row.text or "",
         last_sender_is_me=row.sender_user_id == user_id,
-        unread=row.count,
+        unread=row.unread,
     )
 
 

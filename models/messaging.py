@@ -32,6 +32,21 @@ class MessageThread(Base):
             unique=True,
             postgresql_where=text("listing_id IS NOT NULL"),
         ),
+        # Ours (revision 0009): unread counters kept by triggers on "Message"; the nav badge reads these.
+        CheckConstraint("buyer_unread_count >= 0", name="buyer_unread_count"),
+        CheckConstraint("seller_unread_count >= 0", name="seller_unread_count"),
+        Index(
+            "MessageThread_buyer_unread_idx",
+            "buyer_user_id",
+            postgresql_include=["buyer_unread_count"],
+            postgresql_where=text("buyer_unread_count > 0"),
+        ),
+        Index(
+            "MessageThread_seller_unread_idx",
+            "seller_user_id",
+            postgresql_include=["seller_unread_count"],
+            postgresql_where=text("seller_unread_count > 0"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -44,6 +59,10 @@ class MessageThread(Base):
     created_at: Mapped[datetime | None] = mapped_column(
         SPEC_TIMESTAMP, server_default=func.now(), default=utcnow
     )
+    # Messages of the other person (or anyone but this side) not yet read. Maintained only by the database's
+    # triggers (revision 0009): never write them from Python; re-read after sending or reading.
+    buyer_unread_count: Mapped[int] = mapped_column(server_default="0", default=0)
+    seller_unread_count: Mapped[int] = mapped_column(server_default="0", default=0)
 
     listing: Mapped[ServiceListing | None] = relationship(back_populates="threads")
     # Prisma: @relation("BuyerThreads") / @relation("SellerThreads")

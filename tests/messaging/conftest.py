@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from models import Message, MessageThread
@@ -81,3 +81,24 @@ def thread_messages(thread_id: int) -> list[Message]:
             select(Message).where(Message.thread_id == thread_id).order_by(Message.created_at, Message.id)
         )
     )
+
+
+def unread_counters(thread_id: int) -> dict[str, tuple[int, int]]:
+    """{"stored": the thread's (buyer, seller) counters, "real": the same counted from its messages}."""
+    db.session.expire_all()
+    thread = db.session.get(MessageThread, thread_id)
+    assert thread is not None
+
+    def real(user_id: int) -> int:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.thread_id == thread_id, Message.read_at.is_(None), Message.sender_user_id != user_id
+            )
+        )
+
+    return {
+        "stored": (thread.buyer_unread_count, thread.seller_unread_count),
+        "real": (real(thread.buyer_user_id), real(thread.seller_user_id)),
+    }

@@ -25,6 +25,7 @@ from models import Message, MessageThread
 from tests.conftest import csrf_token_from
 from tests.dbserver import create_database, drop_database
 from tests.factories import MarketplaceUserFactory, MessageThreadFactory, ServiceListingFactory
+from tests.messaging.conftest import unread_counters
 
 CLIENTS_PER_SIDE = 5
 MESSAGES_PER_CLIENT = 5  # 2 sides x 5 clients x 5 messages = 50
@@ -61,8 +62,8 @@ def _signed_in_client(app: Flask, user_id: int):
     return client, token
 
 
-def test_fifty_messages_posted_at_once_by_both_sides_are_all_stored_in_order(scratch_app: Flask):
-    with scratch_app.app_context():
+def _thread_between_two_people(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
+    with app.app_context():
         seller = MarketplaceUserFactory(user_type="service_provider")
         buyer = MarketplaceUserFactory()
         thread = MessageThreadFactory(listing=ServiceListingFactory(provider_user=seller), buyer_user=buyer)
@@ -70,26 +71,44 @@ def test_fifty_messages_posted_at_once_by_both_sides_are_all_stored_in_order(scr
         ids = {"buyer": buyer.id, "seller": seller.id, "thread": thread.id}
         emails = {"buyer": buyer.email, "seller": seller.email}
         db.session.remove()
+    return ids, emails
 
-    workers = [
-        (side, number, *_signed_in_client(scratch_app, ids[side]))
+
+def _workers(app: Flask, ids: dict[str, int]) -> list[tuple]:
+    return [
+        (side, number, *_signed_in_client(app, ids[side]))
         for side in ("buyer", "seller")
         for number in range(CLIENTS_PER_SIDE)
     ]
+
+
+def _reply(client, token: str, thread_id: int, body: str) -> int:
+    return client.post(f"/messages/{thread_id}/reply", data={"csrf_token": token, "body": body}).status_code
+
+
+def _both_sides_at_once(app: Flask, step) -> tuple[dict[str, int], dict[str, str], list, list[int]]:
+    """Five clients per side start together; each runs step(client, token, thread_id, body) for its
+    MESSAGES_PER_CLIENT bodies "<side>-<client>-<sequence>". Returns ids, e-mails, workers and HTTP statuses."""
+    ids, emails = _thread_between_two_people(app)
+    workers = _workers(app, ids)
     start = threading.Barrier(len(workers))
 
-    def send_all(side: str, number: int, client, token: str) -> list[int]:
+    def run(side: str, number: int, client, token: str) -> list[int]:
         start.wait()
-        return [
-            client.post(
-                f"/messages/{ids['thread']}/reply",
-                data={"csrf_token": token, "body": f"{side}-{number}-{sequence}"},
-            ).status_code
-            for sequence in range(MESSAGES_PER_CLIENT)
-        ]
+        statuses: list[int] = []
+        for sequence in range(MESSAGES_PER_CLIENT):
+            statuses += step(client, token, ids["thread"], f"{side}-{number}-{sequence}")
+        return statuses
 
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-        statuses = [status for result in pool.map(lambda w: send_all(*w), workers) for status in result]
+        statuses = [status for result in pool.map(lambda w: run(*w), workers) for status in result]
+    return ids, emails, workers, statuses
+
+
+def test_fifty_messages_posted_at_once_by_both_sides_are_all_stored_in_order(scratch_app: Flask):
+    ids, emails, _, statuses = _both_sides_at_once(
+        scratch_app, lambda client, token, thread_id, body: [_reply(client, token, thread_id, body)]
+    )
     assert statuses == [302] * 50
 
     with scratch_app.app_context():
@@ -118,7 +137,32 @@ def test_fifty_messages_posted_at_once_by_both_sides_are_all_stored_in_order(scr
         assert thread.status == "active"
         assert unread_total(ids["buyer"]) == 25
         assert unread_total(ids["seller"]) == 25
+        assert unread_counters(ids["thread"]) == {"stored": (25, 25), "real": (25, 25)}
 
     # Many messages, but one e-mail to each person (the rate window is claimed once, even under the race).
     outbox = scratch_app.extensions.get("outbox", [])
     assert sorted(m["To"] for m in outbox) == sorted(emails.values())
+
+
+def test_unread_counters_stay_exact_while_both_sides_post_and_read_at_once(scratch_app: Flask):
+    def post_and_sometimes_read(client, token: str, thread_id: int, body: str) -> list[int]:
+        statuses = [_reply(client, token, thread_id, body)]
+        # About half the time, open the thread: the other side's messages get read meanwhile.
+        if sum(map(ord, body)) % 2:
+            statuses.append(client.get(f"/messages/{thread_id}").status_code)
+        return statuses
+
+    ids, _, workers, statuses = _both_sides_at_once(scratch_app, post_and_sometimes_read)
+    assert set(statuses) <= {200, 302} and statuses.count(302) == 50 and statuses.count(200) > 0
+
+    with scratch_app.app_context():
+        counters = unread_counters(ids["thread"])
+        assert counters["stored"] == counters["real"]
+        assert unread_total(ids["buyer"]) == counters["real"][0]
+        assert unread_total(ids["seller"]) == counters["real"][1]
+        db.session.remove()
+
+    for client in (workers[0][2], workers[-1][2]):  # buyer and seller open it once more: nothing left unread
+        assert client.get(f"/messages/{ids['thread']}").status_code == 200
+    with scratch_app.app_context():
+        assert unread_counters(ids["thread"]) == {"stored": (0, 0), "real": (0, 0)}
