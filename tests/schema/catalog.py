@@ -53,6 +53,8 @@ FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'public' AND c.relname <> ALL(%(ignored)s)
+  -- PostgreSQL 18 also lists NOT NULL as constraints (contype 'n'); nullability is compared with the columns.
+  AND con.contype <> 'n'
 """
 _INDEXES = """
 SELECT i.relname, pg_get_indexdef(i.oid), x.indisvalid
