@@ -7,6 +7,7 @@ from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from app.form_filters import strip_text
 from app.passwords import MAX_LENGTH, password_problems
 
 USER_TYPE_CHOICES = [
@@ -16,13 +17,8 @@ USER_TYPE_CHOICES = [
 ]
 
 
-def _strip(value: str | None) -> str:
-    # NUL cannot be stored in PostgreSQL text; it is never meaningful in a form.
-    return (value or "").replace("\x00", "").strip()
-
-
 def _normalise_email(value: str | None) -> str:
-    return _strip(value).lower()
+    return strip_text(value).lower()
 
 
 class LoginForm(FlaskForm):
@@ -47,8 +43,8 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)],
     )
     password = PasswordField("Password", validators=[DataRequired()])
-    first_name = StringField("First name", filters=[_strip], validators=[DataRequired(), Length(max=100)])
-    last_name = StringField("Last name", filters=[_strip], validators=[DataRequired(), Length(max=100)])
+    first_name = StringField("First name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
+    last_name = StringField("Last name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
     user_type = RadioField("I am joining as", choices=USER_TYPE_CHOICES, default="buyer")
 
     def password_context(self) -> list[str]:

@@ -6,7 +6,7 @@ password of an unknown address, answer exactly as the ordinary case does; the ma
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
@@ -16,6 +16,7 @@ from app.extensions import db, limiter
 from app.links import external_url
 from app.mail import send_mail
 from app.passwords import hash_password, needs_rehash, verify_password
+from app.throttling import form_email, limit_failed_attempts, mark_failed_attempt
 from app.tokens import TokenInvalid, check_still_bound, make_token, read_token
 from marketplace import bp
 from marketplace.access import current_marketplace_user, marketplace_login_required, safe_next
@@ -39,15 +40,11 @@ INACTIVE_MESSAGES = {
 
 
 def _email_from_form() -> str:
-    return (request.form.get("email") or "").strip().lower() or request.remote_addr or "unknown"
+    return form_email() or request.remote_addr or "unknown"
 
 
 def _ip_and_email_from_form() -> str:
     return f"{request.remote_addr}|{_email_from_form()}"
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code >= 400
 
 
 def user_by_email(email: str) -> MarketplaceUser | None:
@@ -124,8 +121,8 @@ def check_email() -> str:
 @limiter.limit("30 per minute", methods=["POST"])
 # Failures per address and e-mail, so a stranger guessing cannot lock the owner out; and a cap per account
 # over all addresses, so many addresses cannot guess without end.
-@limiter.limit("8 per 15 minutes", methods=["POST"], key_func=_ip_and_email_from_form, deduct_when=_failed)
-@limiter.limit("100 per hour", methods=["POST"], key_func=_email_from_form, deduct_when=_failed)
+@limit_failed_attempts("8 per 15 minutes", _ip_and_email_from_form)
+@limit_failed_attempts("100 per hour", _email_from_form)
 def login() -> str | tuple[str, int] | BaseResponse:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
@@ -136,6 +133,7 @@ def login() -> str | tuple[str, int] | BaseResponse:
                 form.form_errors.append(
                     INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES["suspended"])
                 )
+                mark_failed_attempt()
                 return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), 403
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
@@ -143,6 +141,8 @@ def login() -> str | tuple[str, int] | BaseResponse:
             sign_in("marketplace", user)
             return redirect(next_url or _landing_for(user))
         form.form_errors.append("The e-mail or password is incorrect.")
+    if form.is_submitted():
+        mark_failed_attempt()
     status = 422 if form.is_submitted() else 200
     return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), status
 

@@ -11,6 +11,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.form_filters import strip_text
 from app.money import MoneyError, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 from models import ServiceListing
@@ -20,11 +21,6 @@ MAX_TAG_LENGTH = 30
 MAX_IMAGES = 8
 MAX_IMAGE_URL_LENGTH = 2000
 ZIP_RE = r"^\d{5}(-\d{4})?$"
-
-
-def _strip(value: str | None) -> str:
-    # NUL cannot be stored in PostgreSQL text; it is never meaningful in a form.
-    return (value or "").replace("\x00", "").strip()
 
 
 def _choices(options: dict[str, str], prompt: str) -> list[SelectChoice]:
@@ -50,18 +46,18 @@ def is_web_url(url: str) -> bool:
 
 
 class ListingForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(min=1, max=255)])
+    title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(min=1, max=255)])
     description = TextAreaField(
-        "Description", filters=[_strip], validators=[DataRequired(), Length(max=20_000)]
+        "Description", filters=[strip_text], validators=[DataRequired(), Length(max=20_000)]
     )
     category = SelectField("Category", choices=_choices(CATEGORIES, "Choose a category"))
     price_type = SelectField("Price type", choices=_choices(PRICE_TYPES, "Choose how you charge"))
-    price = StringField("Price (USD)", filters=[_strip])
-    city = StringField("City", filters=[_strip], validators=[Optional(), Length(max=100)])
+    price = StringField("Price (USD)", filters=[strip_text])
+    city = StringField("City", filters=[strip_text], validators=[Optional(), Length(max=100)])
     state = SelectField("State", choices=_choices(US_STATES, "Choose a state"))
     zip_code = StringField(
         "ZIP code",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired(),
             Regexp(ZIP_RE, flags=re.ASCII, message="Enter a 5-digit ZIP code, like 78701 or 78701-1234."),
@@ -71,8 +67,8 @@ class ListingForm(FlaskForm):
         "Service area (miles)",
         validators=[Optional(), NumberRange(min=0, max=500, message="Enter a distance from 0 to 500 miles.")],
     )
-    tags = StringField("Tags", filters=[_strip])
-    images = TextAreaField("Image URLs", filters=[_strip])
+    tags = StringField("Tags", filters=[strip_text])
+    images = TextAreaField("Image URLs", filters=[strip_text])
 
     price_cents: int | None = None
 

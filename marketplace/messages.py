@@ -21,6 +21,7 @@ from marketplace.access import (
     marketplace_login_required,
     signed_in_marketplace_user,
 )
+from marketplace.listings import public_listing_or_404
 from marketplace.messaging_forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
 from marketplace.messaging_queries import (
     INBOX_TABS,
@@ -40,7 +41,6 @@ from marketplace.messaging_send import (
     deliver,
     existing_thread_id,
     post_message,
-    public_listing_or_404,
     start_conversation,
 )
 from marketplace.messaging_text import message_html

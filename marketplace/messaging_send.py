@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.extensions import db, limiter
 from app.links import external_url
 from app.mail import send_mail
-from marketplace.messaging_queries import id_or_404, lock_thread_for_participant_or_404
+from marketplace.messaging_queries import lock_thread_for_participant_or_404
 from marketplace.messaging_text import snippet
 from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing
 from models.types import utcnow
@@ -166,22 +166,6 @@ def deliver(notification: PendingNotification | None) -> None:
         )
     except Exception:
         log.exception("could not send the new-message e-mail for thread %s", notification.thread_id)
-
-
-def public_listing_or_404(listing_id: int) -> ServiceListing:
-    """A listing anyone may see (active, from an active provider); a conversation can only start on one."""
-    listing = db.session.scalars(
-        select(ServiceListing)
-        .join(MarketplaceUser, MarketplaceUser.id == ServiceListing.provider_user_id)
-        .where(
-            ServiceListing.id == id_or_404(listing_id),
-            ServiceListing.status == "active",
-            func.coalesce(MarketplaceUser.status, "active") == "active",
-        )
-    ).one_or_none()
-    if listing is None:
-        abort(404)
-    return listing
 
 
 def existing_thread_id(listing_id: int, buyer_id: int) -> int | None:

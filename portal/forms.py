@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.form_filters import strip_text
 from app.passwords import MAX_LENGTH
 
 EMAIL_MAX = 254
@@ -18,7 +19,7 @@ def _email_field() -> EmailField:
             DataRequired("Enter your e-mail address."),
             Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
         ],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip_text],
         render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
     )
 

@@ -6,15 +6,12 @@ lookup, so a limit behaves the same for an account that exists and one that does
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import g, request
-from flask_limiter import RouteLimit
+from flask import request
 from flask_limiter.util import get_remote_address
-from werkzeug.wrappers import Response
 
-from app.extensions import limiter
-from portal.forms import EMAIL_MAX
+from app.throttling import form_email, limit_failed_attempts, mark_failed_attempt
+
+__all__ = ["limit_failed_attempts", "mark_failed_attempt"]
 
 LOGIN_PER_IP_AND_EMAIL = "10 per minute"
 LOGIN_PER_IP = "30 per minute;300 per hour"
@@ -23,10 +20,6 @@ FORGOT_PER_IP_AND_EMAIL = "3 per 15 minutes"
 FORGOT_PER_IP = "20 per hour"
 SET_PASSWORD_PER_IP = "20 per hour"  # noqa: S105 - a rate, not a secret
 FAILED_PASSWORD_CHANGES_PER_IP = "10 per hour"  # noqa: S105 - a rate, not a secret
-
-
-def _email() -> str:
-    return (request.form.get("email") or "").strip().lower()[:EMAIL_MAX]
 
 
 def _slug() -> str:
@@ -38,21 +31,8 @@ def ip_key() -> str:
 
 
 def ip_and_email_key() -> str:
-    return f"{get_remote_address()}|{_slug()}|{_email()}"
+    return f"{get_remote_address()}|{_slug()}|{form_email()}"
 
 
 def account_key() -> str:
-    return f"{_slug()}|{_email()}"
-
-
-def mark_failed_attempt() -> None:
-    g.portal_attempt_failed = True
-
-
-def attempt_failed(_response: Response) -> bool:
-    return bool(g.get("portal_attempt_failed"))
-
-
-def limit_failed_attempts(limit: str, key_func: Callable[[], str]) -> RouteLimit:
-    """A limit on POSTs that only counts the ones the view marked with mark_failed_attempt()."""
-    return limiter.limit(limit, key_func=key_func, methods=["POST"], deduct_when=attempt_failed)
+    return f"{_slug()}|{form_email()}"
