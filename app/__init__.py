@@ -82,7 +82,10 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     cli.init_app(app)
 
     from marketplace import bp as marketplace_bp
+    from marketplace.browse.facet_cache import install_invalidation
     from portal import bp as portal_bp
+
+    install_invalidation(Session)
 
     app.register_blueprint(portal_bp, url_prefix="/portal/<tenant_slug>")
     app.register_blueprint(marketplace_bp)

@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 MAX_NEXT_LENGTH = 2000
 
 
-def local_path_or_none(target: str | None) -> str | None:
-    """`target` when it is a plain path on this site; None for anything a browser could read as another site
-    (`//host`, `/\\host`, `https:host`, a tab or newline that browsers drop) or that cannot go in a header."""
+def safe_next(target: str | None, inside: str = "/") -> str | None:
+    """`target` when it is a plain path on this site under `inside`; None for anything a browser could read as
+    another site (`//host`, `/\\host`, `https:host`, a tab or newline that browsers drop) or that cannot go in a
+    header. The portal passes its own prefix, so a client is never sent out of their breeder's portal."""
     if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/"):
         return None
     if (
@@ -19,4 +20,6 @@ def local_path_or_none(target: str | None) -> str | None:
     ):
         return None
     parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
+    if parts.scheme or parts.netloc or not parts.path.startswith(inside):
+        return None
+    return target

@@ -16,8 +16,8 @@ from sqlalchemy import event, select, text
 
 from app.extensions import db
 from bench.common import bench_app, explain, time_it
-from marketplace.browse_filters import Cursor
-from marketplace.facet_cache import EXTENSION as COUNTS_EXTENSION
+from marketplace.browse.facet_cache import EXTENSION as COUNTS_EXTENSION
+from marketplace.browse.forms import Cursor
 from models import ServiceListing
 
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "1000000"))

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from app.auth import SignedIn
 from app.extensions import db
 from bench.common import bench_app, time_it
-from marketplace.messaging_queries import (
+from marketplace.messaging.queries import (
     inbox_page,
     messages_page,
     poll_state,

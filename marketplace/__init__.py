@@ -1,7 +1,45 @@
-"""Public marketplace: listings, accounts, the seller dashboard and buyer–seller messaging."""
+"""Public marketplace: one blueprint, one package per feature (browse, listings, messaging, accounts).
+
+Each feature package has routes.py, forms.py and queries.py. The hooks the blueprint installs on the app are
+registered here, in one visible place; the listing-count cache's session listeners are installed by create_app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+from marketplace.access import signed_in_marketplace_user_or_none
+from marketplace.browse import facet_cache
+from marketplace.catalog import category_label, price_label, state_label
+from marketplace.messaging.queries import unread_total
+from marketplace.messaging.text import message_html
 
 bp = Blueprint("marketplace", __name__)
 
-from marketplace import accounts, dashboard, listings, messages  # noqa: E402,F401
+for helper in (category_label, state_label, price_label):
+    bp.add_app_template_global(helper)
+bp.add_app_template_filter(message_html, "message_html")
+
+
+@bp.record_once
+def _install_counts_cache(state: BlueprintSetupState) -> None:
+    facet_cache.init_app(state.app)
+
+
+@bp.app_context_processor
+def _unread_badge() -> dict[str, Any]:
+    def unread_messages_total() -> int:
+        # A function, so the count query runs only where the nav actually shows it.
+        user = signed_in_marketplace_user_or_none()
+        return unread_total(user.id) if user else 0
+
+    return {"unread_messages_total": unread_messages_total}
+
+
+from marketplace.accounts import routes as _accounts  # noqa: E402,F401
+from marketplace.browse import routes as _browse  # noqa: E402,F401
+from marketplace.listings import routes as _listings  # noqa: E402,F401
+from marketplace.messaging import routes as _messaging  # noqa: E402,F401

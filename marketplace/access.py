@@ -10,35 +10,30 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import htmx
-from app.redirects import local_path_or_none
 from models import MarketplaceUser
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def signed_in_marketplace_user() -> MarketplaceUser | None:
+def signed_in_marketplace_user_or_none() -> MarketplaceUser | None:
+    """The marketplace user of this session, or None (signed out, or signed in to a portal instead)."""
     if current_user.is_authenticated and current_user.kind == "marketplace":
         return current_user.marketplace_user
     return None
 
 
-def current_marketplace_user() -> MarketplaceUser:
-    """Only inside a view wrapped by marketplace_login_required."""
-    user = signed_in_marketplace_user()
+def signed_in_marketplace_user() -> MarketplaceUser:
+    """The marketplace user of this session; only inside a view wrapped by marketplace_login_required."""
+    user = signed_in_marketplace_user_or_none()
     if user is None:
         abort(401)
     return user
 
 
-def safe_next(target: str | None) -> str | None:
-    """A same-site path to return to after sign-in, or None (no open redirects)."""
-    return local_path_or_none(target)
-
-
 def marketplace_login_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if signed_in_marketplace_user() is None:
+        if signed_in_marketplace_user_or_none() is None:
             # Come back here after signing in, unless "here" is a form post or a page fragment.
             come_back = request.method == "GET" and not htmx
             login_url = url_for(
@@ -57,7 +52,7 @@ def provider_required(view: F) -> F:
     @marketplace_login_required
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_marketplace_user().is_provider:
+        if not signed_in_marketplace_user().is_provider:
             abort(403)
         return view(*args, **kwargs)
 

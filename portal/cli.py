@@ -7,8 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import Contact, Tenant
-from portal.invites import INVITE, MAX_AGE, set_password_url
+from app.tokens import PORTAL_INVITE
+from models import Contact, Tenant, tenant_scope
+from portal.accounts.invites import set_password_url
 
 portal_cli = AppGroup("portal", help="Client portal administration.")
 
@@ -21,13 +22,12 @@ def invite_command(tenant_slug: str, email: str) -> None:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
     if tenant is None:
         raise click.ClickException(f"No tenant with slug {tenant_slug!r}.")
-    matches = list(
-        db.session.scalars(
-            select(Contact)
-            .where(Contact.tenant_id == tenant.id, func.lower(Contact.email) == email.strip().lower())
-            .order_by(Contact.id)
+    with tenant_scope(tenant.id):
+        matches = list(
+            db.session.scalars(
+                select(Contact).where(func.lower(Contact.email) == email.strip().lower()).order_by(Contact.id)
+            )
         )
-    )
     if not matches:
         raise click.ClickException(f"{tenant.name} has no contact with e-mail {email!r}.")
     if len(matches) > 1:
@@ -38,7 +38,7 @@ def invite_command(tenant_slug: str, email: str) -> None:
     contact = matches[0]
     contact.portal_enabled = True
     db.session.commit()
-    days = MAX_AGE[INVITE].days
+    days = PORTAL_INVITE.max_age.days
     click.echo(f"Portal access enabled for {contact.display_name} <{contact.email}> at {tenant.name}.")
     click.echo(f"Send them this link to choose a password (valid for {days} days, works once):")
-    click.echo(set_password_url(INVITE, contact, tenant))
+    click.echo(set_password_url(PORTAL_INVITE, contact, tenant))

@@ -82,12 +82,12 @@ def test_nul_bytes_cannot_dodge_the_per_account_sign_in_limit(client, csrf, app)
 def test_a_database_error_for_a_signed_in_user_still_gets_the_friendly_page(
     client, login_as, seller, monkeypatch
 ):
-    import marketplace.dashboard
+    import marketplace.listings.routes
 
     def failing_query(*args, **kwargs):
         db.session.execute(text("SELECT 1/0"))
 
-    monkeypatch.setattr(marketplace.dashboard, "listing_for_owner_or_404", failing_query)
+    monkeypatch.setattr(marketplace.listings.routes, "listing_for_owner_or_404", failing_query)
     login_as(seller)
     response = client.get("/dashboard/listings/1/edit")
     assert response.status_code == 500
@@ -216,7 +216,7 @@ def test_behind_one_configured_proxy_the_client_address_comes_from_its_header(mo
 def test_the_portal_tenant_is_forgotten_after_a_request_even_when_the_view_fails(
     client, login_as, monkeypatch, failure
 ):
-    import portal.invoices
+    import portal.invoices.routes
 
     contact = ContactFactory()
 
@@ -224,7 +224,7 @@ def test_the_portal_tenant_is_forgotten_after_a_request_even_when_the_view_fails
         assert current_tenant_id() == contact.tenant_id  # the request did run inside the contact's tenant
         raise failure
 
-    monkeypatch.setattr(portal.invoices, "invoice_summary", failing_summary)
+    monkeypatch.setattr(portal.invoices.routes, "invoice_summary", failing_summary)
     login_as(contact)
     response = client.get(f"/portal/{contact.tenant.slug}/invoices")
     assert response.status_code in (404, 500)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from marketplace.facet_cache import EXTENSION, make_counts_cache
+from marketplace.browse.facet_cache import EXTENSION, make_counts_cache
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import update
 
 from app.extensions import db
-from marketplace.facet_cache import EXTENSION, LocalCountsCache, RedisCountsCache
+from marketplace.browse.facet_cache import EXTENSION, LocalCountsCache, RedisCountsCache
 from models import ServiceListing
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
 from tests.query_count import count_queries

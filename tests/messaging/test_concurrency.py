@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app import create_app
 from app.auth import SignedIn
 from app.extensions import db
-from marketplace.messaging_queries import unread_total
+from marketplace.messaging.queries import unread_total
 from models import Message, MessageThread
 from tests.conftest import csrf_token_from
 from tests.dbserver import create_database, drop_database

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.extensions import db
-from marketplace.messaging_text import message_html
+from marketplace.messaging.text import message_html
 from models.types import utcnow
 from tests.factories import ServiceListingFactory
 from tests.messaging.conftest import make_thread, thread_messages

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from marketplace.messaging_send import SendRefused, post_message
+from marketplace.messaging.sending import SendRefused, post_message
 from models import MessageThread
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
 from tests.messaging.conftest import thread_messages

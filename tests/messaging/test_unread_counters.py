@@ -8,7 +8,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from marketplace.messaging_queries import unread_total
+from marketplace.messaging.queries import unread_total
 from models import MarketplaceUser, Message, MessageThread
 from models.types import utcnow
 from tests.factories import MarketplaceUserFactory, MessageFactory, ServiceListingFactory

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.passwords import verify_password
+from app.tokens import PORTAL_INVITE as INVITE
+from app.tokens import PORTAL_RESET as RESET
 from models import Contact
-from portal.invites import INVITE, RESET, set_password_token
+from portal.accounts.invites import set_password_token
 from tests.conftest import FreshContextClient
 from tests.factories import PASSWORD, ContactFactory, PartyFactory
 from tests.portal.conftest import PortalWorld

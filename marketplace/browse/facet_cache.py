@@ -28,7 +28,6 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from marketplace import bp
 from models import MarketplaceUser, ServiceListing
 
 log = logging.getLogger(__name__)
@@ -144,9 +143,7 @@ def make_counts_cache(config: dict) -> CountsCache | None:
     return LocalCountsCache(ttl)
 
 
-@bp.record_once
-def _install(state) -> None:
-    app: Flask = state.app
+def init_app(app: Flask) -> None:
     cache = make_counts_cache(app.config)
     if cache is not None:
         app.extensions[EXTENSION] = cache
@@ -197,14 +194,12 @@ def _changes_counts(session: Session) -> bool:
     return False
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     if _changes_counts(session):
         session.info[PENDING_INVALIDATION] = True
         invalidate_counts()
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _after_bulk_write(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
@@ -214,8 +209,18 @@ def _after_bulk_write(state: ORMExecuteState) -> None:
         invalidate_counts()
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def _after_transaction(session: Session) -> None:
     if session.info.pop(PENDING_INVALIDATION, False):
         invalidate_counts()
+
+
+def install_invalidation(session_class: type[Session] | Session = Session) -> None:
+    """Listen for listing and provider writes on a Session class, as models.scoping.install_scoping does."""
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _after_bulk_write),
+        ("after_commit", _after_transaction),
+        ("after_rollback", _after_transaction),
+    ):
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)

@@ -1,14 +1,14 @@
 """Every portal query of invoices and payments. Each one is narrowed to the contact's own party in SQL.
 
 Tenant and soft-delete criteria are added centrally (models.scoping); the party criterion lives here, once,
-in `_visible_invoices`, and drafts are never shown to clients.
+in `_shown_to`, and drafts are never shown to clients.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Literal, TypeVar, get_args
+from typing import Generic, TypeVar
 
 from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -17,18 +17,12 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from models import Contact, Invoice, Payment
 from models.types import utcnow
+from portal.invoices.forms import InvoiceFilter
 
-InvoiceFilter = Literal["all", "open", "overdue", "paid", "void"]
-INVOICE_FILTERS: tuple[InvoiceFilter, ...] = get_args(InvoiceFilter)
 VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
 OPEN_STATUSES = ("issued", "partially_paid")
 T = TypeVar("T")
 INT4_MAX = 2_147_483_647
-MAX_PAGE = 1_000_000
-
-
-def parse_filter(raw: str | None) -> InvoiceFilter:
-    return raw if raw in INVOICE_FILTERS else "all"  # type: ignore[return-value]
 
 
 def _is_open() -> ColumnElement[bool]:
@@ -51,12 +45,9 @@ def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool]
 
 
 def _shown_to(contact: Contact) -> ColumnElement[bool]:
-    """The one ownership rule: the contact's party's invoices in the contact's tenant, never drafts."""
-    return and_(
-        Invoice.client_party_id == contact.party_id,
-        Invoice.tenant_id == contact.tenant_id,
-        Invoice.status.in_(VISIBLE_STATUSES),
-    )
+    """The one ownership rule: the contact's party's invoices, never drafts. The tenant is the request's,
+    bound from the URL before the view runs (portal.tenancy) and added to every query by models.scoping."""
+    return and_(Invoice.client_party_id == contact.party_id, Invoice.status.in_(VISIBLE_STATUSES))
 
 
 def _visible_invoices(contact: Contact) -> Select[tuple[Invoice]]:
@@ -128,14 +119,6 @@ class Page(Generic[T]):
     @property
     def has_previous(self) -> bool:
         return self.number > 1
-
-
-def page_number(raw: str | None) -> int:
-    try:
-        requested = int(raw or 1)
-    except ValueError:
-        return 1
-    return min(max(requested, 1), MAX_PAGE)
 
 
 def _page_of(rows: list[T], number: int, size: int) -> Page[T]:

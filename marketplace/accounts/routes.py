@@ -6,49 +6,45 @@ password of an unknown address, answer exactly as the ordinary case does; the ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.auth import sign_in, sign_out
 from app.extensions import db, limiter
+from app.forms import render_form
 from app.links import external_url
 from app.mail import send_mail
 from app.passwords import hash_password, needs_rehash, verify_password
-from app.throttling import form_email, limit_failed_attempts, mark_failed_attempt
-from app.tokens import TokenInvalid, check_still_bound, make_token, read_token
-from marketplace import bp
-from marketplace.access import current_marketplace_user, marketplace_login_required, safe_next
-from marketplace.account_forms import (
+from app.redirects import safe_next
+from app.throttling import limit_failed_attempts, mark_failed_attempt
+from app.tokens import (
+    MARKETPLACE_RESET,
+    MARKETPLACE_VERIFY_EMAIL,
+    TokenInvalid,
+    TokenKind,
+    check_still_bound,
+    make_token,
+    read_token,
+)
+from marketplace import bp, limits
+from marketplace.access import marketplace_login_required, signed_in_marketplace_user
+from marketplace.accounts.forms import (
     ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
 )
+from marketplace.accounts.queries import user_by_email
 from models import MarketplaceUser
 
-VERIFY_PURPOSE = "marketplace-verify-email"
-RESET_PURPOSE = "marketplace-reset-password"
-VERIFY_MAX_AGE = 3 * 24 * 3600
-RESET_MAX_AGE = 3600
 INACTIVE_MESSAGES = {
     "suspended": "This account is suspended. Please contact support.",
     "banned": "This account has been closed.",
 }
-
-
-def _email_from_form() -> str:
-    return form_email() or request.remote_addr or "unknown"
-
-
-def _ip_and_email_from_form() -> str:
-    return f"{request.remote_addr}|{_email_from_form()}"
-
-
-def user_by_email(email: str) -> MarketplaceUser | None:
-    return db.session.scalar(select(MarketplaceUser).where(MarketplaceUser.email == email))
 
 
 def _verify_binding(user: MarketplaceUser) -> str:
@@ -57,7 +53,7 @@ def _verify_binding(user: MarketplaceUser) -> str:
 
 
 def send_verification_mail(user: MarketplaceUser) -> None:
-    token = make_token(VERIFY_PURPOSE, user.id, bound_to=_verify_binding(user))
+    token = make_token(MARKETPLACE_VERIFY_EMAIL, user.id, bound_to=_verify_binding(user))
     link = external_url("marketplace.verify_email", token=token)
     send_mail(
         user.email,
@@ -82,7 +78,7 @@ def _landing_for(user: MarketplaceUser) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(limits.REGISTER_PER_IP, methods=["POST"])
 def register() -> str | tuple[str, int] | BaseResponse:
     form = RegisterForm()
     if form.validate_on_submit():
@@ -108,8 +104,7 @@ def register() -> str | tuple[str, int] | BaseResponse:
             return redirect(url_for("marketplace.check_email"))
         send_verification_mail(user)
         return redirect(url_for("marketplace.check_email"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("marketplace/accounts/register.html", form=form), status
+    return render_form("marketplace/accounts/register.html", form)
 
 
 @bp.get("/register/check-email")
@@ -118,11 +113,9 @@ def check_email() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
-# Failures per address and e-mail, so a stranger guessing cannot lock the owner out; and a cap per account
-# over all addresses, so many addresses cannot guess without end.
-@limit_failed_attempts("8 per 15 minutes", _ip_and_email_from_form)
-@limit_failed_attempts("100 per hour", _email_from_form)
+@limiter.limit(limits.LOGIN_PER_IP, methods=["POST"])
+@limit_failed_attempts(limits.FAILED_LOGINS_PER_IP_AND_EMAIL, limits.ip_and_email_key)
+@limit_failed_attempts(limits.FAILED_LOGINS_PER_ACCOUNT, limits.email_key)
 def login() -> str | tuple[str, int] | BaseResponse:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
@@ -143,8 +136,7 @@ def login() -> str | tuple[str, int] | BaseResponse:
         form.form_errors.append("The e-mail or password is incorrect.")
     if form.is_submitted():
         mark_failed_attempt()
-    status = 422 if form.is_submitted() else 200
-    return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), status
+    return render_form("marketplace/accounts/login.html", form, next_url=next_url)
 
 
 @bp.post("/logout")
@@ -154,8 +146,10 @@ def logout() -> BaseResponse:
     return redirect(url_for("marketplace.index"))
 
 
-def _user_from_token(purpose: str, token: str, max_age: int, binding) -> MarketplaceUser:
-    user_id, token_fingerprint = read_token(purpose, token, max_age)
+def _user_from_token(
+    kind: TokenKind, token: str, binding: Callable[[MarketplaceUser], str | None]
+) -> MarketplaceUser:
+    user_id, token_fingerprint = read_token(kind, token)
     user = db.session.get(MarketplaceUser, user_id)
     if user is None:
         raise TokenInvalid("This link is not valid.")
@@ -166,7 +160,7 @@ def _user_from_token(purpose: str, token: str, max_age: int, binding) -> Marketp
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
 def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
     try:
-        user = _user_from_token(VERIFY_PURPOSE, token, VERIFY_MAX_AGE, _verify_binding)
+        user = _user_from_token(MARKETPLACE_VERIFY_EMAIL, token, _verify_binding)
     except TokenInvalid as error:
         return render_template("marketplace/accounts/link_invalid.html", reason=error.reason), 400
     form = ConfirmForm()
@@ -183,9 +177,9 @@ def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
 
 @bp.post("/verify-email/resend")
 @marketplace_login_required
-@limiter.limit("3 per 15 minutes")
+@limiter.limit(limits.RESEND_VERIFICATION_PER_USER)
 def resend_verification() -> BaseResponse:
-    user = current_marketplace_user()
+    user = signed_in_marketplace_user()
     if user.email_verified:
         flash("Your e-mail address is already confirmed.", "info")
     else:
@@ -195,14 +189,14 @@ def resend_verification() -> BaseResponse:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_email_from_form)
+@limiter.limit(limits.FORGOT_PER_IP, methods=["POST"])
+@limiter.limit(limits.FORGOT_PER_EMAIL, methods=["POST"], key_func=limits.email_key)
 def forgot_password() -> str | tuple[str, int]:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
         if user is not None:
-            token = make_token(RESET_PURPOSE, user.id, bound_to=user.password_hash)
+            token = make_token(MARKETPLACE_RESET, user.id, bound_to=user.password_hash)
             link = external_url("marketplace.reset_password", token=token)
             send_mail(
                 user.email,
@@ -211,14 +205,13 @@ def forgot_password() -> str | tuple[str, int]:
                 "If you did not ask for this, ignore this e-mail; your password stays as it is.\n",
             )
         return render_template("marketplace/accounts/forgot_password_sent.html", email=form.email.data)
-    status = 422 if form.is_submitted() else 200
-    return render_template("marketplace/accounts/forgot_password.html", form=form), status
+    return render_form("marketplace/accounts/forgot_password.html", form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> str | tuple[str, int] | BaseResponse:
     try:
-        user = _user_from_token(RESET_PURPOSE, token, RESET_MAX_AGE, lambda u: u.password_hash)
+        user = _user_from_token(MARKETPLACE_RESET, token, lambda u: u.password_hash)
     except TokenInvalid as error:
         return render_template("marketplace/accounts/link_invalid.html", reason=error.reason), 400
     form = ResetPasswordForm()
@@ -233,5 +226,4 @@ def reset_password(token: str) -> str | tuple[str, int] | BaseResponse:
         sign_in("marketplace", user)
         flash("Your password is changed.", "success")
         return redirect(_landing_for(user))
-    status = 422 if form.is_submitted() else 200
-    return render_template("marketplace/accounts/reset_password.html", form=form), status
+    return render_form("marketplace/accounts/reset_password.html", form)

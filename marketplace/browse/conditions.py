@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
-from marketplace.browse_filters import BrowseFilters
+from marketplace.browse.forms import BrowseFilters
 from models import MarketplaceUser, ServiceListing
 
 

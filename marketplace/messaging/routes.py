@@ -14,16 +14,16 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from app.auth import background_request
 from app.errors import render_error
 from app.extensions import db, htmx
+from app.forms import render_form
 from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.access import (
-    current_marketplace_user,
     marketplace_login_required,
     signed_in_marketplace_user,
 )
-from marketplace.listings import public_listing_or_404
-from marketplace.messaging_forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
-from marketplace.messaging_queries import (
+from marketplace.listings.queries import public_listing_or_404
+from marketplace.messaging.forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
+from marketplace.messaging.queries import (
     INBOX_TABS,
     inbox_page,
     lock_thread_for_participant_or_404,
@@ -33,36 +33,19 @@ from marketplace.messaging_queries import (
     poll_state,
     seen_message_id,
     thread_for_participant_or_404,
-    unread_total,
     valid_id,
 )
-from marketplace.messaging_send import (
+from marketplace.messaging.sending import (
     SendRefused,
     deliver,
     existing_thread_id,
     post_message,
     start_conversation,
 )
-from marketplace.messaging_text import message_html
 from models import MarketplaceUser, MessageThread
 
 THREAD_TEMPLATE = "marketplace/messages/thread.html"
 POLL_SECONDS = 3
-
-
-@bp.app_template_filter("message_html")
-def _message_html_filter(text: str) -> Any:
-    return message_html(text)
-
-
-@bp.app_context_processor
-def _unread_badge() -> dict[str, Any]:
-    def unread_messages_total() -> int:
-        # A function, so the count query runs only where the nav actually shows it.
-        user = signed_in_marketplace_user()
-        return unread_total(user.id) if user else 0
-
-    return {"unread_messages_total": unread_messages_total}
 
 
 # --- starting a conversation ---------------------------------------------------------------------------------
@@ -71,7 +54,7 @@ def _unread_badge() -> dict[str, Any]:
 @bp.route("/listings/<int:listing_id>/message", methods=["GET", "POST"])
 @marketplace_login_required
 def message_seller(listing_id: int):
-    me = current_marketplace_user()
+    me = signed_in_marketplace_user()
     listing = public_listing_or_404(listing_id)
     if listing.provider_user_id == me.id:
         return render_error(403, "This is your own listing. Buyers' questions about it arrive in your inbox.")
@@ -97,14 +80,14 @@ def message_seller(listing_id: int):
             db.session.commit()
             deliver(notification)
             return redirect(url_for("marketplace.thread", thread_id=thread_id, _anchor="latest"))
-    status = refused.status if refused else (422 if request.method == "POST" else 200)
-    return render_template(
+    return render_form(
         "marketplace/messages/compose.html",
-        form=form,
+        form,
+        status=refused.status if refused else None,
         listing=listing,
         refused=refused,
         max_chars=MESSAGE_MAX_CHARS,
-    ), status
+    )
 
 
 # --- inbox ---------------------------------------------------------------------------------------------------
@@ -117,7 +100,7 @@ def inbox():
     if tab not in INBOX_TABS:
         tab = "all"
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
-    result = inbox_page(current_marketplace_user().id, tab, page)  # type: ignore[arg-type]
+    result = inbox_page(signed_in_marketplace_user().id, tab, page)  # type: ignore[arg-type]
     return render_page_or_block(
         "marketplace/messages/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
     )
@@ -159,7 +142,7 @@ def _thread_page_context(
 @bp.get("/messages/<int:thread_id>")
 @marketplace_login_required
 def thread(thread_id: int):
-    me = current_marketplace_user()
+    me = signed_in_marketplace_user()
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     if mark_read(conversation.id, me.id):
         db.session.commit()
@@ -203,7 +186,7 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
 @marketplace_login_required
 def thread_updates(thread_id: int):
     """Polled by the thread page every few seconds: 204 when nothing changed (one indexed query)."""
-    me = current_marketplace_user()
+    me = signed_in_marketplace_user()
     after, seen = _cursor()
     state = poll_state(thread_id, me.id, after)
     if state.status == "blocked":
@@ -219,7 +202,7 @@ def thread_updates(thread_id: int):
 @bp.post("/messages/<int:thread_id>/reply")
 @marketplace_login_required
 def reply(thread_id: int):
-    me = current_marketplace_user()
+    me = signed_in_marketplace_user()
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     form = MessageForm()
     if not form.validate_on_submit():
@@ -268,7 +251,7 @@ def _reply_refused(
 @bp.post("/messages/<int:thread_id>/archive")
 @marketplace_login_required
 def archive_thread(thread_id: int):
-    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
+    conversation = lock_thread_for_participant_or_404(thread_id, signed_in_marketplace_user().id)
     if conversation.status == "blocked":
         flash("This conversation is blocked; it stays in your inbox as it is.", "info")
         return redirect(url_for("marketplace.thread", thread_id=conversation.id))
@@ -281,7 +264,7 @@ def archive_thread(thread_id: int):
 @bp.post("/messages/<int:thread_id>/unarchive")
 @marketplace_login_required
 def unarchive_thread(thread_id: int):
-    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
+    conversation = lock_thread_for_participant_or_404(thread_id, signed_in_marketplace_user().id)
     if conversation.status == "archived":
         conversation.status = "active"
         db.session.commit()
@@ -292,7 +275,7 @@ def unarchive_thread(thread_id: int):
 @bp.post("/messages/<int:thread_id>/block")
 @marketplace_login_required
 def block_thread(thread_id: int):
-    conversation = lock_thread_for_participant_or_404(thread_id, current_marketplace_user().id)
+    conversation = lock_thread_for_participant_or_404(thread_id, signed_in_marketplace_user().id)
     if conversation.status != "blocked":
         conversation.status = "blocked"
         db.session.commit()

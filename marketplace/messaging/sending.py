@@ -19,18 +19,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.extensions import db, limiter
 from app.links import external_url
 from app.mail import send_mail
-from marketplace.messaging_queries import lock_thread_for_participant_or_404
-from marketplace.messaging_text import snippet
+from marketplace.limits import (
+    MESSAGE_RATE_LIMIT,
+    NEW_ACCOUNT_AGE,
+    NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT,
+    NEW_THREAD_RATE_LIMIT,
+)
+from marketplace.messaging.queries import lock_thread_for_participant_or_404
+from marketplace.messaging.text import snippet
 from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing
 from models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Defaults; each can be overridden in the app config under the same name.
-MESSAGE_RATE_LIMIT = "30 per 10 minutes"
-NEW_THREAD_RATE_LIMIT = "20 per day"
-NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT = "3 per day"
-NEW_ACCOUNT_AGE = timedelta(days=7)
 NOTIFICATION_INTERVAL = timedelta(minutes=15)
 
 TOO_FAST = "You are sending messages too quickly. Please wait a few minutes and try again."

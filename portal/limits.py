@@ -1,4 +1,4 @@
-"""Rate-limit keys and limits for the portal's sign-in and password forms (Flask-Limiter, shared limiter).
+"""The portal's rate limits and their keys: sign-in and password forms (Flask-Limiter, shared limiter).
 
 Keys are built from the URL's tenant slug and the e-mail as typed (normalised), never from a database
 lookup, so a limit behaves the same for an account that exists and one that does not.

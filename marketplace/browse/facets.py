@@ -8,8 +8,8 @@ Measured with EXPLAIN (ANALYZE, BUFFERS) on 1,000,000 listings (bench/marketplac
 - With a state, price type or price, an index-only scan of the matching range of ServiceListing_facets_idx
   (revision 0008), anti-joined to the small set of providers not in good standing (state TX: 12 ms).
 - With a keyword the GIN bitmap scan visits each matching row anyway; the same anti-join rides along. When
-  these counts are not cached, marketplace.search takes them in the same statement as the page's rows.
-The counts do not depend on the page, so they are cached per set of filters (marketplace.facet_cache).
+  these counts are not cached, marketplace.browse.queries takes them in the same statement as the page's rows.
+The counts do not depend on the page, so they are cached per set of filters (marketplace.browse.facet_cache).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from sqlalchemy import (
 )
 
 from app.extensions import db
-from marketplace import facet_cache
-from marketplace.browse_filters import BrowseFilters
-from marketplace.facet_cache import Counts, CountsSlot
-from marketplace.listing_query import listing_conditions, provider_not_in_good_standing
+from marketplace.browse import facet_cache
+from marketplace.browse.conditions import listing_conditions, provider_not_in_good_standing
+from marketplace.browse.facet_cache import Counts, CountsSlot
+from marketplace.browse.forms import BrowseFilters
 from models import MarketplaceUser, ServiceListing
 
 

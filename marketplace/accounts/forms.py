@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.form_filters import strip_text
-from app.passwords import MAX_LENGTH, password_problems
+from app.forms import email_field, password_field, strip_text
+from app.passwords import password_problems
 
 USER_TYPE_CHOICES = [
     SelectChoice("buyer", "I am looking for services"),
@@ -17,13 +17,9 @@ USER_TYPE_CHOICES = [
 ]
 
 
-def _normalise_email(value: str | None) -> str:
-    return strip_text(value).lower()
-
-
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", filters=[_normalise_email], validators=[DataRequired(), Length(max=255)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    email = email_field()
+    password = password_field("Password", "current-password", "Enter your password.")
 
 
 class NewPasswordMixin:
@@ -37,11 +33,7 @@ class NewPasswordMixin:
 
 
 class RegisterForm(NewPasswordMixin, FlaskForm):
-    email = EmailField(
-        "E-mail",
-        filters=[_normalise_email],
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)],
-    )
+    email = email_field(check_format=True)
     password = PasswordField("Password", validators=[DataRequired()])
     first_name = StringField("First name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
     last_name = StringField("Last name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
@@ -52,7 +44,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail", filters=[_normalise_email], validators=[DataRequired(), Length(max=255)])
+    email = email_field()
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):

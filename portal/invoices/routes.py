@@ -6,19 +6,12 @@ from flask import current_app, render_template, request
 
 from app.templating import render_page_or_block
 from portal import bp
-from portal.queries import (
-    INVOICE_FILTERS,
-    invoice_for_contact_or_404,
-    invoice_page,
-    invoice_summary,
-    page_number,
-    parse_filter,
-    payment_page,
-)
-from portal.tenancy import portal_login_required, portal_tenant, signed_in_contact
+from portal.access import portal_login_required, signed_in_contact
+from portal.invoices.forms import FILTER_LABELS, INVOICE_FILTERS, page_number, parse_filter
+from portal.invoices.queries import invoice_for_contact_or_404, invoice_page, invoice_summary, payment_page
+from portal.tenancy import portal_tenant
 
 DEFAULT_PAGE_SIZE = 20
-FILTER_LABELS = {"all": "All", "open": "Open", "overdue": "Overdue", "paid": "Paid", "void": "Void"}
 
 
 def _page_size() -> int:

@@ -11,7 +11,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.form_filters import strip_text
+from app.forms import strip_text
 from app.money import MoneyError, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 from models import ServiceListing

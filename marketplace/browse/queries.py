@@ -2,7 +2,7 @@
 
 Pagination is keyset (a cursor of sort key + id), not OFFSET: on 1,000,000 listings a deep OFFSET walks and
 throws away every earlier row, while a cursor starts the index scan where the previous page ended.
-Per page: one query for the rows, and the category counts (marketplace.facets), which are the same on every
+Per page: one query for the rows, and the category counts (marketplace.browse.facets), which are the same on every
 page of one set of filters.
 """
 
@@ -32,10 +32,10 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
 from sqlalchemy.engine import Row
 
 from app.extensions import db
-from marketplace.browse_filters import BrowseFilters, Cursor
-from marketplace.facet_cache import Counts
-from marketplace.facets import category_counts, counts_slot
-from marketplace.listing_query import listing_conditions, provider_in_good_standing
+from marketplace.browse.conditions import listing_conditions, provider_in_good_standing
+from marketplace.browse.facet_cache import Counts
+from marketplace.browse.facets import category_counts, counts_slot
+from marketplace.browse.forms import BrowseFilters, Cursor
 from models import MarketplaceUser, ServiceListing
 
 PAGE_SIZE = 20

@@ -1,0 +1,72 @@
+"""What every form of both faces shares: text filters, the e-mail and password fields, and one way to answer.
+
+CSRF comes from Flask-WTF. Lengths are capped so an over-long field is a message, not a crash. NUL bytes never
+get this far: app.security answers them 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+from app.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
+
+__all__ = [
+    "PASSWORD_MAX_LENGTH",
+    "email_field",
+    "normalise_email",
+    "password_field",
+    "render_form",
+    "strip_text",
+]
+
+EMAIL_MAX_LENGTH = 254  # the longest address SMTP can carry (RFC 5321); the columns hold 255
+INVALID_FORM_STATUS = 422
+
+
+def strip_text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def normalise_email(value: str | None) -> str:
+    return strip_text(value).lower()
+
+
+def email_field(
+    label: str = "E-mail", *, required_message: str = "Enter your e-mail address.", check_format: bool = False
+) -> EmailField:
+    validators: list[Any] = [
+        DataRequired(required_message),
+        Length(max=EMAIL_MAX_LENGTH, message=f"Use at most {EMAIL_MAX_LENGTH} characters."),
+    ]
+    if check_format:
+        validators.append(Email("Enter an e-mail address like name@example.com.", check_deliverability=False))
+    return EmailField(
+        label,
+        validators=validators,
+        filters=[normalise_email],
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX_LENGTH},
+    )
+
+
+def password_field(label: str, autocomplete: str, required_message: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(required_message),
+            Length(max=PASSWORD_MAX_LENGTH, message=f"Use at most {PASSWORD_MAX_LENGTH} characters."),
+        ],
+        render_kw={"autocomplete": autocomplete, "maxlength": PASSWORD_MAX_LENGTH},
+    )
+
+
+def render_form(template: str, form: FlaskForm, status: int | None = None, **context: Any) -> tuple[str, int]:
+    """The form's page: 200 when first shown, 422 when it comes back invalid, or the `status` of a refusal
+    (403, 409, 429) that the view decided on."""
+    if status is None:
+        status = INVALID_FORM_STATUS if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status

@@ -1,0 +1,1 @@
+"""A listing's public page and the seller dashboard."""

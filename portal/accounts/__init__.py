@@ -1,0 +1,1 @@
+"""Portal accounts: sign in and out, invite and reset links, change password."""

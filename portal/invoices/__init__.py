@@ -1,0 +1,1 @@
+"""A client's invoices and payments at one breeder."""
