@@ -74,9 +74,6 @@ class MessageThread(Base):
     )
     messages: WriteOnlyMapped[Message] = relationship(back_populates="thread", order_by="Message.created_at")
 
-    def is_participant(self, user_id: int) -> bool:
-        return user_id in (self.buyer_user_id, self.seller_user_id)
-
     def other_party_id(self, user_id: int) -> int:
         return self.seller_user_id if user_id == self.buyer_user_id else self.buyer_user_id
 

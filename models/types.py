@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from sqlalchemy import BigInteger, Integer, String, Text, func
+from sqlalchemy import Integer
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import mapped_column
 
@@ -17,12 +17,7 @@ def utcnow() -> datetime:
 INT4_MAX = 2_147_483_647
 
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
-cents = Annotated[int, mapped_column(BigInteger)]
-text = Annotated[str, mapped_column(Text)]
-str255 = Annotated[str, mapped_column(String(255))]
 
 # Prisma's DateTime: TIMESTAMP(3). The spec's own new columns are plain TIMESTAMP.
 PRISMA_TIMESTAMP = TIMESTAMP(precision=3)
 SPEC_TIMESTAMP = TIMESTAMP()
-
-server_now = func.now()

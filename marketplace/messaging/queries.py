@@ -18,25 +18,19 @@ from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from models import MarketplaceUser, Message, MessageThread, ServiceListing
-from models.types import utcnow
+from models.types import INT4_MAX, utcnow
 
 InboxTab = Literal["all", "buying", "selling", "archived"]
 INBOX_TABS: tuple[InboxTab, ...] = ("all", "buying", "selling", "archived")
 INBOX_PAGE_SIZE = 25
 THREAD_PAGE_SIZE = 30
 SNIPPET_SOURCE_CHARS = 200
-# Ids are INTEGER columns: a bigger number in a URL cannot name a row (and must not reach the database).
-DB_ID_MAX = 2**31 - 1
 
 
 def valid_id(value: int | None) -> int | None:
-    return value if value is not None and 0 < value <= DB_ID_MAX else None
-
-
-def id_or_404(value: int) -> int:
-    if valid_id(value) is None:
-        abort(404)
-    return value
+    """A message id from the query string or a form (a cursor), if it can name a row. Ids in the URL's path
+    are already bounded by app.security.DatabaseIdConverter."""
+    return value if value is not None and 0 < value <= INT4_MAX else None
 
 
 def participant_filter(user_id: int):
@@ -45,9 +39,7 @@ def participant_filter(user_id: int):
 
 def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool = False) -> MessageThread:
     """The thread, if this user is its buyer or its seller; otherwise 404 (whether or not it exists)."""
-    statement = select(MessageThread).where(
-        MessageThread.id == id_or_404(thread_id), participant_filter(user_id)
-    )
+    statement = select(MessageThread).where(MessageThread.id == thread_id, participant_filter(user_id))
     if details:
         statement = statement.options(
             joinedload(MessageThread.buyer_user),
@@ -64,7 +56,7 @@ def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageT
     """As thread_for_participant_or_404, holding the row lock until commit: sends to one thread queue here."""
     thread = db.session.scalars(
         select(MessageThread)
-        .where(MessageThread.id == id_or_404(thread_id), participant_filter(user_id))
+        .where(MessageThread.id == thread_id, participant_filter(user_id))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
@@ -325,12 +317,8 @@ def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
             MessageThread.status,
             select(Message.id).where(*_newer_than(thread_id, after_id)).limit(1).exists(),
             _seen_id_subquery(thread_id, user_id),
-        ).where(MessageThread.id == id_or_404(thread_id), participant_filter(user_id))
+        ).where(MessageThread.id == thread_id, participant_filter(user_id))
     ).one_or_none()
     if row is None:
         abort(404)
     return PollState(status=row[0] or "active", has_new=bool(row[1]), seen_id=row[2])
-
-
-def other_party_messages_unread(messages: Sequence[Message], reader_id: int) -> bool:
-    return any(m.sender_user_id != reader_id and m.read_at is None for m in messages)
