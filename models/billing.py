@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -20,21 +21,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
 from models.mixins import PrismaTimestamps, SoftDelete, TenantOwned
-from models.types import PRISMA_TIMESTAMP, intpk, utcnow
+from models.types import PRISMA_TIMESTAMP, check_in, intpk, utcnow
 
 if TYPE_CHECKING:
     from models.marketplace import MarketplaceTransaction
     from models.tenancy import Party, Tenant
 
-INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    VOID = "void"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
 
 
 class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     __tablename__ = "Invoice"
     __table_args__ = (
         Index("Invoice_tenantId_number_key", "tenantId", "number", unique=True),
-        CheckConstraint(f"status IN {INVOICE_STATUSES!r}", name="status"),
+        check_in("status", InvoiceStatus),
         Index("Invoice_tenantId_status_createdAt_idx", "tenantId", "status", text('"createdAt" DESC')),
         Index(
             "Invoice_clientPartyId_status_idx",
@@ -65,7 +78,9 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
         "clientPartyId", ForeignKey("Party.id", ondelete="SET NULL", onupdate="CASCADE")
     )
     number: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, server_default="draft", default="draft")
+    status: Mapped[str] = mapped_column(
+        Text, server_default=InvoiceStatus.DRAFT.value, default=InvoiceStatus.DRAFT
+    )
     amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
     balance_cents: Mapped[int] = mapped_column("balanceCents", BigInteger)
     deposit_cents: Mapped[int | None] = mapped_column("depositCents", BigInteger)
@@ -92,7 +107,7 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     def is_overdue(self) -> bool:
         """Derived, never stored: past due with money still owed."""
         return (
-            self.status in ("issued", "partially_paid")
+            self.status in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
             and self.balance_cents > 0
             and self.due_at is not None
             and self.due_at < utcnow()
@@ -120,7 +135,7 @@ class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
 class Payment(TenantOwned, PrismaTimestamps, Base):
     __tablename__ = "Payment"
     __table_args__ = (
-        CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status"),
+        check_in("status", PaymentStatus),
         Index("Payment_invoiceId_status_idx", "invoiceId", "status"),
     )
 
@@ -129,7 +144,9 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
         "invoiceId", ForeignKey("Invoice.id", ondelete="RESTRICT", onupdate="CASCADE")
     )
     amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
-    status: Mapped[str] = mapped_column(Text, server_default="pending", default="pending")
+    status: Mapped[str] = mapped_column(
+        Text, server_default=PaymentStatus.PENDING.value, default=PaymentStatus.PENDING
+    )
     method: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None] = mapped_column("paidAt", PRISMA_TIMESTAMP)
     reference: Mapped[str | None] = mapped_column(Text)

@@ -39,11 +39,11 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.accounts.queries import user_by_email
-from models import MarketplaceUser
+from models import MarketplaceUser, UserStatus
 
 INACTIVE_MESSAGES = {
-    "suspended": "This account is suspended. Please contact support.",
-    "banned": "This account has been closed.",
+    UserStatus.SUSPENDED: "This account is suspended. Please contact support.",
+    UserStatus.BANNED: "This account has been closed.",
 }
 
 
@@ -94,7 +94,7 @@ def register() -> str | tuple[str, int] | BaseResponse:
             last_name=form.last_name.data,
             user_type=form.user_type.data,
             email_verified=False,
-            status="active",
+            status=UserStatus.ACTIVE,
         )
         db.session.add(user)
         try:
@@ -124,7 +124,7 @@ def login() -> str | tuple[str, int] | BaseResponse:
         if verify_password(user.password_hash if user else None, form.password.data) and user:
             if not user.is_active_account:
                 form.form_errors.append(
-                    INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES["suspended"])
+                    INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES[UserStatus.SUSPENDED])
                 )
                 mark_failed_attempt()
                 return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), 403

@@ -17,7 +17,7 @@ from sqlalchemy import Row, case, func, or_, select, true, tuple_, union_all, up
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
-from models import MarketplaceUser, Message, MessageThread, ServiceListing
+from models import MarketplaceUser, Message, MessageThread, ServiceListing, ThreadStatus
 from models.types import INT4_MAX, utcnow
 
 InboxTab = Literal["all", "buying", "selling", "archived"]
@@ -139,8 +139,9 @@ class InboxPage:
 
 
 def _tab_criteria(tab: InboxTab) -> list:
-    status = func.coalesce(MessageThread.status, "active")
-    return [status == "archived"] if tab == "archived" else [status != "archived"]
+    # .value: SQLAlchemy types a plain str as VARCHAR, but not a str subclass like the enum member.
+    status = func.coalesce(MessageThread.status, ThreadStatus.ACTIVE.value)
+    return [status == ThreadStatus.ARCHIVED] if tab == "archived" else [status != ThreadStatus.ARCHIVED]
 
 
 def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
@@ -225,7 +226,7 @@ def _inbox_row(row: Row, user_id: int) -> InboxRow:
     return InboxRow(
         thread_id=row.id,
         subject=row.subject or row.title or "Conversation",
-        status=row.status or "active",
+        status=row.status or ThreadStatus.ACTIVE,
         last_message_at=row.last_message_at,
         role="buying" if row.buyer_user_id == user_id else "selling",
         other_name=_display_name(row.first_name, row.last_name, row.email),
@@ -321,4 +322,4 @@ def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
     ).one_or_none()
     if row is None:
         abort(404)
-    return PollState(status=row[0] or "active", has_new=bool(row[1]), seen_id=row[2])
+    return PollState(status=row[0] or ThreadStatus.ACTIVE, has_new=bool(row[1]), seen_id=row[2])

@@ -27,7 +27,7 @@ from marketplace.limits import (
 )
 from marketplace.messaging.queries import lock_thread_for_participant_or_404
 from marketplace.messaging.text import snippet
-from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing
+from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing, ThreadStatus
 from models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingN
     Returns the e-mail to send after commit, if the recipient is due one."""
     _check_account_may_send(sender)
     thread = lock_thread_for_participant_or_404(thread_id, sender.id)
-    if thread.status == "blocked":
+    if thread.status == ThreadStatus.BLOCKED:
         raise SendRefused(BLOCKED, 409)
     _throttle_messages(sender.id)
     created_at = db.session.execute(
@@ -113,7 +113,10 @@ def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingN
     db.session.execute(
         update(MessageThread)
         .where(MessageThread.id == thread.id)
-        .values(last_message_at=func.greatest(MessageThread.last_message_at, created_at), status="active")
+        .values(
+            last_message_at=func.greatest(MessageThread.last_message_at, created_at),
+            status=ThreadStatus.ACTIVE,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.expire(thread)
@@ -195,7 +198,7 @@ def start_conversation(
                 buyer_user_id=buyer.id,
                 seller_user_id=listing.provider_user_id,
                 subject=subject,
-                status="active",
+                status=ThreadStatus.ACTIVE,
                 created_at=_now_in_db(),
             )
             .on_conflict_do_nothing(

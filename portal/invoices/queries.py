@@ -14,12 +14,12 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from models import Contact, Invoice, Payment
+from models import Contact, Invoice, InvoiceStatus, Payment
 from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
-VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
-OPEN_STATUSES = ("issued", "partially_paid")
+VISIBLE_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 T = TypeVar("T")
 
 
@@ -37,8 +37,8 @@ def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool]
         "all": None,
         "open": _is_open(),
         "overdue": _is_overdue(now),
-        "paid": Invoice.status == "paid",
-        "void": Invoice.status == "void",
+        "paid": Invoice.status == InvoiceStatus.PAID,
+        "void": Invoice.status == InvoiceStatus.VOID,
     }[name]
 
 
