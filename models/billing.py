@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -41,6 +43,10 @@ class PaymentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REFUNDED = "refunded"
+
+
+# Issued and not yet fully paid: what a client still owes on.
+OPEN_INVOICE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
 class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
@@ -103,15 +109,19 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.paid_at")
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        return self.status in OPEN_INVOICE_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(OPEN_INVOICE_STATUSES)
+
     @property
     def is_overdue(self) -> bool:
         """Derived, never stored: past due with money still owed."""
-        return (
-            self.status in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
-            and self.balance_cents > 0
-            and self.due_at is not None
-            and self.due_at < utcnow()
-        )
+        return self.is_open and self.balance_cents > 0 and self.due_at is not None and self.due_at < utcnow()
 
 
 class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DDL,
     BigInteger,
     Boolean,
+    ColumnElement,
     Computed,
     Date,
     ForeignKey,
@@ -19,9 +20,12 @@ from sqlalchemy import (
     Text,
     event,
     false,
+    func,
+    or_,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
@@ -119,18 +123,46 @@ class MarketplaceUser(SpecTimestamps, Base):
         back_populates="provider_user", foreign_keys="MarketplaceTransaction.provider_user_id"
     )
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
+        """The name others see: first and last name, either one alone, or else the e-mail address up to the @."""
         full = " ".join(part for part in (self.first_name, self.last_name) if part)
         return full or self.email.split("@", 1)[0]
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        # nullif: concat_ws skips NULLs but not empty strings, which Python's `if part` skips.
+        full = func.concat_ws(" ", func.nullif(cls.first_name, ""), func.nullif(cls.last_name, ""))
+        return func.coalesce(func.nullif(full, ""), func.split_part(cls.email, "@", 1))
+
+    @hybrid_property
+    def in_good_standing(self) -> bool:
+        """May sign in, send messages and be listed publicly. No status (NULL) counts as active."""
+        return self.status in (None, UserStatus.ACTIVE)
+
+    @in_good_standing.inplace.expression
+    @classmethod
+    def _in_good_standing_expression(cls) -> ColumnElement[bool]:
+        return or_(cls.status.is_(None), cls.status == UserStatus.ACTIVE)
+
+    @hybrid_property
+    def not_in_good_standing(self) -> bool:
+        return not self.in_good_standing
+
+    @not_in_good_standing.inplace.expression
+    @classmethod
+    def _not_in_good_standing_expression(cls) -> ColumnElement[bool]:
+        """Exactly the rows `in_good_standing` leaves out, as a positive condition that finds the few such
+        providers, so the listing browser's counts subtract or anti-join just those (marketplace.browse.facets).
+        For a NULL status `status <> 'active'` is NULL, which WHERE treats as false: NULL stays in good standing
+        here too. Never negate it in SQL (`~`): NOT NULL is still NULL, so NULL statuses would drop out of both
+        sides; use `in_good_standing` instead."""
+        return cls.status != UserStatus.ACTIVE
 
     @property
     def is_provider(self) -> bool:
         return self.user_type in (UserType.SERVICE_PROVIDER, UserType.BOTH)
-
-    @property
-    def is_active_account(self) -> bool:
-        return self.status in (None, UserStatus.ACTIVE)
 
 
 class ServiceListing(SpecTimestamps, Base):

@@ -122,7 +122,7 @@ def login() -> str | tuple[str, int] | BaseResponse:
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
         if verify_password(user.password_hash if user else None, form.password.data) and user:
-            if not user.is_active_account:
+            if not user.in_good_standing:
                 form.form_errors.append(
                     INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES[UserStatus.SUSPENDED])
                 )
@@ -169,7 +169,7 @@ def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
     user.email_verified = True
     db.session.commit()
     flash("Thank you: your e-mail address is confirmed.", "success")
-    if not user.is_active_account:
+    if not user.in_good_standing:
         return redirect(url_for("marketplace.login"))
     sign_in("marketplace", user)
     return redirect(_landing_for(user))
@@ -220,7 +220,7 @@ def reset_password(token: str) -> str | tuple[str, int] | BaseResponse:
         user.password_hash = hash_password(form.password.data)
         user.email_verified = True  # the link reached the mailbox, which is what verification proves
         db.session.commit()
-        if not user.is_active_account:
+        if not user.in_good_standing:
             flash("Your password is changed, but this account cannot sign in.", "info")
             return redirect(url_for("marketplace.login"))
         sign_in("marketplace", user)

@@ -154,11 +154,6 @@ def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
     )
 
 
-def _display_name(first: str | None, last: str | None, email: str) -> str:
-    full = " ".join(part for part in (first, last) if part)
-    return full or email.split("@", 1)[0]
-
-
 def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
     """One page of the inbox in a single statement: page ids, then the other person, listing and last message
     through joins (LATERAL for the message; no query per thread); unread counts come from the thread's counters."""
@@ -198,9 +193,7 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
             thread.status,
             thread.last_message_at,
             thread.buyer_user_id,
-            other.first_name,
-            other.last_name,
-            other.email,
+            other.display_name.label("other_name"),
             ServiceListing.title,
             last_message.c.text,
             last_message.c.sender_user_id,
@@ -229,7 +222,7 @@ def _inbox_row(row: Row, user_id: int) -> InboxRow:
         status=row.status or ThreadStatus.ACTIVE,
         last_message_at=row.last_message_at,
         role="buying" if row.buyer_user_id == user_id else "selling",
-        other_name=_display_name(row.first_name, row.last_name, row.email),
+        other_name=row.other_name,
         listing_title=row.title,
         last_text=row.text or "",
         last_sender_is_me=row.sender_user_id == user_id,

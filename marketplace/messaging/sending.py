@@ -87,7 +87,7 @@ def _new_thread_rate(user: MarketplaceUser) -> RateLimitItem:
 
 
 def _check_account_may_send(user: MarketplaceUser) -> None:
-    if not user.is_active_account:
+    if not user.in_good_standing:
         raise SendRefused(ACCOUNT_CANNOT_SEND, 403)
 
 
@@ -124,7 +124,7 @@ def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingN
     if not _claim_notification(thread.id, recipient_id):
         return None
     recipient = db.session.get(MarketplaceUser, recipient_id)
-    if recipient is None or not recipient.is_active_account:
+    if recipient is None or not recipient.in_good_standing:
         return None
     return PendingNotification(
         thread_id=thread.id,

@@ -19,23 +19,18 @@ from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
 VISIBLE_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
-OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 T = TypeVar("T")
-
-
-def _is_open() -> ColumnElement[bool]:
-    return Invoice.status.in_(OPEN_STATUSES)
 
 
 def _is_overdue(now: datetime) -> ColumnElement[bool]:
     """Overdue is derived, never stored: open, money still owed, and past the due date."""
-    return and_(_is_open(), Invoice.balance_cents > 0, Invoice.due_at < now)
+    return and_(Invoice.is_open, Invoice.balance_cents > 0, Invoice.due_at < now)
 
 
 def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool] | None:
     return {
         "all": None,
-        "open": _is_open(),
+        "open": Invoice.is_open,
         "overdue": _is_overdue(now),
         "paid": Invoice.status == InvoiceStatus.PAID,
         "void": Invoice.status == InvoiceStatus.VOID,
@@ -85,7 +80,7 @@ def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSum
     overdue = _is_overdue(now or utcnow())
     statement = (
         _visible_invoices(contact)
-        .where(_is_open())
+        .where(Invoice.is_open)
         .with_only_columns(
             Invoice.currency,
             func.count(),
