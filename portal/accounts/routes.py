@@ -72,7 +72,7 @@ def login(tenant_slug: str) -> FormPage:
             return redirect(portal_safe_next(form.next.data, tenant.slug) or _invoices_url(tenant))
         limits.mark_failed_attempt()
         form.form_errors.append(SIGN_IN_FAILED)
-    return render_form("portal/login.html", form, tenant=tenant)
+    return render_form("portal/accounts/login.html", form, tenant=tenant)
 
 
 @bp.post("/logout")
@@ -95,7 +95,7 @@ def forgot_password(tenant_slug: str) -> FormPage:
             _send_reset_link(contact, tenant)
         flash(RESET_SENT, "info")
         return redirect(url_for("portal.forgot_password", tenant_slug=tenant.slug))
-    return render_form("portal/forgot_password.html", form, tenant=tenant)
+    return render_form("portal/accounts/forgot_password.html", form, tenant=tenant)
 
 
 def _send_reset_link(contact: Contact, tenant: Tenant) -> None:
@@ -118,7 +118,7 @@ def set_password(tenant_slug: str, token: str) -> FormPage:
     try:
         contact = contact_from_set_password_token(token)
     except TokenInvalid as error:
-        return render_template("portal/link_invalid.html", tenant=tenant, reason=error.reason), 400
+        return render_template("portal/accounts/link_invalid.html", tenant=tenant, reason=error.reason), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
         problems = password_problems(form.password.data, _password_inputs(contact, tenant))
@@ -128,7 +128,7 @@ def set_password(tenant_slug: str, token: str) -> FormPage:
             flash("Your password is set. Welcome!", "info")
             return redirect(_invoices_url(tenant))
         form.password.errors = [*form.password.errors, *problems]
-    return render_form("portal/set_password.html", form, tenant=tenant, contact=contact, token=token)
+    return render_form("portal/accounts/set_password.html", form, tenant=tenant, contact=contact, token=token)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -150,4 +150,4 @@ def change_password(tenant_slug: str) -> FormPage:
             refresh_identity()
             flash("Your password is changed. Any other signed-in devices were signed out.", "info")
             return redirect(_invoices_url(tenant))
-    return render_form("portal/change_password.html", form, tenant=tenant)
+    return render_form("portal/accounts/change_password.html", form, tenant=tenant)

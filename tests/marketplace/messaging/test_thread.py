@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from models import Message, MessageThread
-from tests.messaging.conftest import make_thread, thread_messages
+from tests.marketplace.messaging.conftest import make_thread, thread_messages
 
 
 def _reload(thread: MessageThread) -> MessageThread:

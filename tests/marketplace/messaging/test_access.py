@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from tests.factories import ContactFactory
-from tests.messaging.conftest import thread_messages
+from tests.marketplace.messaging.conftest import thread_messages
 
 POST_ACTIONS = [
     ("reply", {"body": "let me in"}),

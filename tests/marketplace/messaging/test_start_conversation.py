@@ -11,7 +11,7 @@ from app.extensions import db
 from marketplace.messaging.sending import SendRefused, post_message
 from models import MessageThread
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
-from tests.messaging.conftest import thread_messages
+from tests.marketplace.messaging.conftest import thread_messages
 
 
 def _threads_of(buyer) -> list[MessageThread]:

@@ -25,7 +25,7 @@ from models import Message, MessageThread
 from tests.conftest import csrf_token_from
 from tests.dbserver import create_database, drop_database
 from tests.factories import MarketplaceUserFactory, MessageThreadFactory, ServiceListingFactory
-from tests.messaging.conftest import unread_counters
+from tests.marketplace.messaging.conftest import unread_counters
 
 CLIENTS_PER_SIDE = 5
 MESSAGES_PER_CLIENT = 5  # 2 sides x 5 clients x 5 messages = 50

@@ -8,7 +8,7 @@ from app.extensions import db
 from marketplace.messaging.text import message_html
 from models.types import utcnow
 from tests.factories import ServiceListingFactory
-from tests.messaging.conftest import make_thread, thread_messages
+from tests.marketplace.messaging.conftest import make_thread, thread_messages
 
 
 def test_a_message_of_exactly_5000_characters_is_accepted(login_as, post, buyer, conversation):

@@ -12,7 +12,7 @@ from marketplace.messaging.queries import unread_total
 from models import MarketplaceUser, Message, MessageThread
 from models.types import utcnow
 from tests.factories import MarketplaceUserFactory, MessageFactory, ServiceListingFactory
-from tests.messaging.conftest import make_thread, unread_counters
+from tests.marketplace.messaging.conftest import make_thread, unread_counters
 from tests.query_count import count_queries
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
-from tests.messaging.conftest import make_thread
+from tests.marketplace.messaging.conftest import make_thread
 from tests.query_count import count_queries
 
 
