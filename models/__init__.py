@@ -1,5 +1,6 @@
 """The shared model package: one typed Base, one module per area. Import models from here."""
 
+from models.audit import ACTOR_KINDS, AuditEvent, record_audit
 from models.base import Base
 from models.billing import Invoice, InvoiceLineItem, InvoiceStatus, Payment, PaymentStatus
 from models.marketplace import (
@@ -14,16 +15,28 @@ from models.marketplace import (
 )
 from models.messaging import Message, MessageNotification, MessageThread, ThreadStatus
 from models.mixins import SoftDelete, TenantOwned
+from models.sales import (
+    SALE_TRANSITIONS,
+    InvoiceNumberCounter,
+    allocate_invoice_number,
+    can_move,
+    net_payout_cents,
+    platform_fee_cents,
+)
 from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
 from models.tenancy import Contact, Party, PartyType, Tenant
 
 __all__ = [
+    "ACTOR_KINDS",
     "ALL_TENANTS",
     "INCLUDE_DELETED",
+    "SALE_TRANSITIONS",
+    "AuditEvent",
     "Base",
     "Contact",
     "Invoice",
     "InvoiceLineItem",
+    "InvoiceNumberCounter",
     "InvoiceStatus",
     "ListingStatus",
     "MarketplaceTransaction",
@@ -44,7 +57,12 @@ __all__ = [
     "TransactionStatus",
     "UserStatus",
     "UserType",
+    "allocate_invoice_number",
+    "can_move",
     "current_tenant_id",
     "install_scoping",
+    "net_payout_cents",
+    "platform_fee_cents",
+    "record_audit",
     "tenant_scope",
 ]

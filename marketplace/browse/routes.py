@@ -15,7 +15,7 @@ def _browse_page() -> str:
     filters = parse_filters(request.args)
     page = browse(filters)
     return render_page_or_block(
-        "marketplace/browse.html",
+        "marketplace/browse/browse.html",
         "results",
         filters=filters,
         page=page,

@@ -31,7 +31,7 @@ def listing(listing_id: int) -> str:
     item = public_listing_or_404(listing_id)
     images = [url for url in (item.images or []) if isinstance(url, str) and is_web_url(url)]
     return render_template(
-        "marketplace/listing.html",
+        "marketplace/listings/listing.html",
         listing=item,
         provider=item.provider_user,
         others=other_public_listings(item),
@@ -49,7 +49,7 @@ def dashboard_listings() -> str:
     if status not in statuses:
         status = None
     return render_template(
-        "marketplace/dashboard/listings.html",
+        "marketplace/listings/dashboard.html",
         listings=owned_listings(user, status),
         counts=owned_listing_counts(user),
         status=status,
@@ -57,7 +57,7 @@ def dashboard_listings() -> str:
     )
 
 
-LISTING_FORM_TEMPLATE = "marketplace/dashboard/listing_form.html"
+LISTING_FORM_TEMPLATE = "marketplace/listings/listing_form.html"
 
 
 @bp.route("/dashboard/listings/new", methods=["GET", "POST"])

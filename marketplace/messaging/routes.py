@@ -44,7 +44,7 @@ from marketplace.messaging.sending import (
 )
 from models import MarketplaceUser, MessageThread, ThreadStatus
 
-THREAD_TEMPLATE = "marketplace/messages/thread.html"
+THREAD_TEMPLATE = "marketplace/messaging/thread.html"
 POLL_SECONDS = 3
 
 
@@ -81,7 +81,7 @@ def message_seller(listing_id: int):
             deliver(notification)
             return redirect(url_for("marketplace.thread", thread_id=thread_id, _anchor="latest"))
     return render_form(
-        "marketplace/messages/compose.html",
+        "marketplace/messaging/compose.html",
         form,
         status=refused.status if refused else None,
         listing=listing,
@@ -102,7 +102,7 @@ def inbox():
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     result = inbox_page(signed_in_marketplace_user().id, tab, page)  # type: ignore[arg-type]
     return render_page_or_block(
-        "marketplace/messages/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
+        "marketplace/messaging/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
     )
 
 
@@ -195,7 +195,7 @@ def thread_updates(thread_id: int):
         return Response(status=204)
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     return render_template(
-        "marketplace/messages/_updates.html", **_updates_context(conversation, me.id, after, seen)
+        "marketplace/messaging/_updates.html", **_updates_context(conversation, me.id, after, seen)
     )
 
 
@@ -218,7 +218,7 @@ def reply(thread_id: int):
         return redirect(url_for("marketplace.thread", thread_id=conversation.id, _anchor="latest"))
     after, seen = _cursor()
     return render_template(
-        "marketplace/messages/_reply_result.html",
+        "marketplace/messaging/_reply_result.html",
         form=MessageForm(formdata=None),
         autofocus=True,
         max_chars=MESSAGE_MAX_CHARS,
@@ -234,7 +234,7 @@ def _reply_refused(
         if refused is not None and refused.status == 409:  # blocked meanwhile: show the page as it is now
             return Response(status=204, headers={"HX-Refresh": "true"})
         return render_template(
-            "marketplace/messages/_reply_form.html",
+            "marketplace/messaging/_reply_form.html",
             thread=thread,
             form=form,
             refused=refused,

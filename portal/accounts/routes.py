@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from app.auth import refresh_identity, sign_in, sign_out
 from app.extensions import db, limiter
 from app.forms import render_form
-from app.mail import send_mail
+from app.mail import send_template
 from app.passwords import hash_password, needs_rehash, password_problems, verify_password
 from app.tokens import PORTAL_RESET, TokenInvalid
 from models import Contact, Tenant
@@ -72,7 +72,7 @@ def login(tenant_slug: str) -> FormPage:
             return redirect(portal_safe_next(form.next.data, tenant.slug) or _invoices_url(tenant))
         limits.mark_failed_attempt()
         form.form_errors.append(SIGN_IN_FAILED)
-    return render_form("portal/login.html", form, tenant=tenant)
+    return render_form("portal/accounts/login.html", form, tenant=tenant)
 
 
 @bp.post("/logout")
@@ -95,19 +95,17 @@ def forgot_password(tenant_slug: str) -> FormPage:
             _send_reset_link(contact, tenant)
         flash(RESET_SENT, "info")
         return redirect(url_for("portal.forgot_password", tenant_slug=tenant.slug))
-    return render_form("portal/forgot_password.html", form, tenant=tenant)
+    return render_form("portal/accounts/forgot_password.html", form, tenant=tenant)
 
 
 def _send_reset_link(contact: Contact, tenant: Tenant) -> None:
-    minutes = int(PORTAL_RESET.max_age.total_seconds() // 60)
-    send_mail(
+    send_template(
         contact.email or "",
-        f"Choose a new password for the {tenant.name} client portal",
-        f"Hello {contact.display_name},\n\n"
-        f"Someone asked to reset your password for the {tenant.name} client portal.\n"
-        f"Choose a new password here (the link works once, for {minutes} minutes):\n\n"
-        f"{set_password_url(PORTAL_RESET, contact, tenant)}\n\n"
-        "If you did not ask for this, you can ignore this message; your password stays the same.\n",
+        "portal_reset_password",
+        contact=contact,
+        tenant=tenant,
+        link=set_password_url(PORTAL_RESET, contact, tenant),
+        valid_for=PORTAL_RESET.max_age,
     )
 
 
@@ -118,7 +116,7 @@ def set_password(tenant_slug: str, token: str) -> FormPage:
     try:
         contact = contact_from_set_password_token(token)
     except TokenInvalid as error:
-        return render_template("portal/link_invalid.html", tenant=tenant, reason=error.reason), 400
+        return render_template("portal/accounts/link_invalid.html", tenant=tenant, reason=error.reason), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
         problems = password_problems(form.password.data, _password_inputs(contact, tenant))
@@ -128,7 +126,7 @@ def set_password(tenant_slug: str, token: str) -> FormPage:
             flash("Your password is set. Welcome!", "info")
             return redirect(_invoices_url(tenant))
         form.password.errors = [*form.password.errors, *problems]
-    return render_form("portal/set_password.html", form, tenant=tenant, contact=contact, token=token)
+    return render_form("portal/accounts/set_password.html", form, tenant=tenant, contact=contact, token=token)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -150,4 +148,4 @@ def change_password(tenant_slug: str) -> FormPage:
             refresh_identity()
             flash("Your password is changed. Any other signed-in devices were signed out.", "info")
             return redirect(_invoices_url(tenant))
-    return render_form("portal/change_password.html", form, tenant=tenant)
+    return render_form("portal/accounts/change_password.html", form, tenant=tenant)

@@ -26,7 +26,7 @@ def invoices(tenant_slug: str) -> str:
     summary = invoice_summary(contact)
     page = invoice_page(contact, status, page_number(request.args.get("page")), _page_size())
     return render_page_or_block(
-        "portal/invoices.html",
+        "portal/invoices/invoices.html",
         "invoice_list",
         tenant=portal_tenant(),
         summary=summary,
@@ -41,11 +41,11 @@ def invoices(tenant_slug: str) -> str:
 @portal_login_required
 def invoice(tenant_slug: str, invoice_id: int) -> str:
     found = invoice_for_contact_or_404(signed_in_contact(), invoice_id)
-    return render_template("portal/invoice.html", tenant=portal_tenant(), invoice=found)
+    return render_template("portal/invoices/invoice.html", tenant=portal_tenant(), invoice=found)
 
 
 @bp.get("/payments")
 @portal_login_required
 def payments(tenant_slug: str) -> str:
     page = payment_page(signed_in_contact(), page_number(request.args.get("page")), _page_size())
-    return render_template("portal/payments.html", tenant=portal_tenant(), page=page)
+    return render_template("portal/invoices/payments.html", tenant=portal_tenant(), page=page)
