@@ -1,6 +1,6 @@
 """The shared model package: one typed Base, one module per area. Import models from here."""
 
-from models.audit import ACTOR_KINDS, AuditEvent, record_audit
+from models.audit import ActorKind, AuditEvent, record_audit
 from models.base import Base
 from models.billing import Invoice, InvoiceLineItem, InvoiceStatus, Payment, PaymentStatus
 from models.marketplace import (
@@ -27,10 +27,10 @@ from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, inst
 from models.tenancy import Contact, Party, PartyType, Tenant
 
 __all__ = [
-    "ACTOR_KINDS",
     "ALL_TENANTS",
     "INCLUDE_DELETED",
     "SALE_TRANSITIONS",
+    "ActorKind",
     "AuditEvent",
     "Base",
     "Contact",
