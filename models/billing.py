@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Text,
+    and_,
     false,
     text,
 )
@@ -45,8 +46,9 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-# Issued and not yet fully paid: what a client still owes on.
-OPEN_INVOICE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+# What a breeder's client may see (never drafts), and which of those may still be owed money.
+CLIENT_VISIBLE_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
 class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
@@ -118,17 +120,29 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
 
     @hybrid_property
     def is_open(self) -> bool:
-        return self.status in OPEN_INVOICE_STATUSES
+        return self.status in OPEN_STATUSES
 
     @is_open.inplace.expression
     @classmethod
     def _is_open_expression(cls) -> ColumnElement[bool]:
-        return cls.status.in_(OPEN_INVOICE_STATUSES)
+        return cls.status.in_(OPEN_STATUSES)
 
     @property
     def is_overdue(self) -> bool:
         """Derived, never stored: past due with money still owed."""
         return self.is_open and self.balance_cents > 0 and self.due_at is not None and self.due_at < utcnow()
+
+    @classmethod
+    def shown_to_party(cls, party_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+        """The one rule for what a client sees: their party's invoices, never drafts. The portal passes the
+        contact's party id; a query joining Contact passes the column. Soft-deleted rows are hidden by
+        models.scoping; the tenant is the caller's to restrict."""
+        return and_(cls.client_party_id == party_id, cls.status.in_(CLIENT_VISIBLE_STATUSES))
+
+    @classmethod
+    def owing_criterion(cls) -> ColumnElement[bool]:
+        """Open with money still owed: what a balance due adds up and the marketplace's invoice badge counts."""
+        return and_(cls.is_open, cls.balance_cents > 0)
 
 
 class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):

@@ -11,20 +11,19 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, InvoiceStatus, Payment
 from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
-VISIBLE_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
 T = TypeVar("T")
 
 
 def _is_overdue(now: datetime) -> ColumnElement[bool]:
     """Overdue is derived, never stored: open, money still owed, and past the due date."""
-    return and_(Invoice.is_open, Invoice.balance_cents > 0, Invoice.due_at < now)
+    return and_(Invoice.owing_criterion(), Invoice.due_at < now)
 
 
 def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool] | None:
@@ -40,7 +39,7 @@ def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool]
 def _shown_to(contact: Contact) -> ColumnElement[bool]:
     """The one ownership rule: the contact's party's invoices, never drafts. The tenant is the request's,
     bound from the URL before the view runs (portal.tenancy) and added to every query by models.scoping."""
-    return and_(Invoice.client_party_id == contact.party_id, Invoice.status.in_(VISIBLE_STATUSES))
+    return Invoice.shown_to_party(contact.party_id)
 
 
 def _visible_invoices(contact: Contact) -> Select[tuple[Invoice]]:
@@ -52,7 +51,11 @@ def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
     return db.one_or_404(
         _visible_invoices(contact)
         .where(Invoice.id == invoice_id)
-        .options(selectinload(Invoice.line_items), selectinload(Invoice.payments))
+        .options(
+            selectinload(Invoice.line_items),
+            selectinload(Invoice.payments),
+            joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
+        )
     )
 
 
