@@ -39,7 +39,11 @@ def _bounded(name: str, default: int, low: int, high: int, meaning: str) -> int:
 
 
 STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
-STRIPE_KEY_PREFIXES = {"STRIPE_SECRET_KEY": "sk_", "STRIPE_PUBLISHABLE_KEY": "pk_", "STRIPE_WEBHOOK_SECRET": "whsec_"}
+STRIPE_KEY_PREFIXES = {
+    "STRIPE_SECRET_KEY": "sk_",
+    "STRIPE_PUBLISHABLE_KEY": "pk_",
+    "STRIPE_WEBHOOK_SECRET": "whsec_",
+}
 
 
 def _payments(production: bool) -> dict[str, Any]:
@@ -52,7 +56,9 @@ def _payments(production: bool) -> dict[str, Any]:
         raise ConfigError(f"Set all three Stripe keys or none of them; {missing} missing.")
     for name, value in keys.items():
         if value and not value.startswith(STRIPE_KEY_PREFIXES[name]):
-            raise ConfigError(f"{name} must start with {STRIPE_KEY_PREFIXES[name]!r} (from the Stripe dashboard).")
+            raise ConfigError(
+                f"{name} must start with {STRIPE_KEY_PREFIXES[name]!r} (from the Stripe dashboard)."
+            )
     mode = "stripe" if given else ("off" if production else "embedded")
     return {"PAYMENTS_MODE": mode, **keys, "STRIPE_API_BASE": None, "STRIPE_JS_URL": None}
 

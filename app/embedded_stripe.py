@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 CHILD_SCRIPT = Path(__file__).with_name("localstripe_child.py")
 # localstripe accepts any key with these prefixes; they are not secrets.
-SECRET_KEY = "sk_test_localstripe"
+SECRET_KEY = "sk_test_localstripe"  # noqa: S105 - localstripe takes any sk_ key
 PUBLISHABLE_KEY = "pk_test_localstripe"
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 5.0
@@ -175,6 +175,10 @@ def process_embedded_stripe(state_dir: Path) -> tuple[EmbeddedStripe, bool]:
             atexit.register(server.stop)
             _server = server
         return server, True
+
+
+def process_embedded_stripe_running() -> bool:
+    return _server is not None and _server.running()
 
 
 def stop_process_embedded_stripe() -> None:

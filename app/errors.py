@@ -23,6 +23,10 @@ MESSAGES = {
     413: ("Too large", "What you sent is too large."),
     429: ("Too many attempts", "You have tried that too many times. Please wait a little and try again."),
     500: ("Something went wrong", "Sorry, something went wrong on our side. Please try again in a moment."),
+    503: (
+        "Not available right now",
+        "This service is not available right now. Please try again in a few minutes.",
+    ),
 }
 
 

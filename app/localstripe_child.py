@@ -34,7 +34,9 @@ def _keep_state_in(path: Path) -> None:
         except FileNotFoundError:
             return
         except (EOFError, pickle.UnpicklingError, AttributeError, ImportError) as error:
-            logging.getLogger("localstripe").warning("state in %s unreadable (%s); starting empty", path, error)
+            logging.getLogger("localstripe").warning(
+                "state in %s unreadable (%s); starting empty", path, error
+            )
             return
         store.clear()
         store.update(old)

@@ -175,9 +175,16 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
         Index("Payment_invoiceId_status_idx", "invoiceId", "status"),
         # Revision 0012: online card payments.
         Index("Payment_stripePaymentIntentId_key", "stripePaymentIntentId", unique=True),
-        Index("Payment_invoiceId_open_online_key", "invoiceId", unique=True, postgresql_where=text(OPEN_ONLINE_PAYMENT)),
+        Index(
+            "Payment_invoiceId_open_online_key",
+            "invoiceId",
+            unique=True,
+            postgresql_where=text(OPEN_ONLINE_PAYMENT),
+        ),
         CheckConstraint('"overpaidCents" IS NULL OR "overpaidCents" > 0', name="overpaidCents"),
-        Index("Payment_tenantId_overpaid_idx", "tenantId", postgresql_where=text('"overpaidCents" IS NOT NULL')),
+        Index(
+            "Payment_tenantId_overpaid_idx", "tenantId", postgresql_where=text('"overpaidCents" IS NOT NULL')
+        ),
     )
 
     id: Mapped[intpk]

@@ -25,7 +25,13 @@ import stripe
 from flask import Flask, current_app
 
 from app.embedded_db import exit_on_sigterm
-from app.embedded_stripe import PUBLISHABLE_KEY, SECRET_KEY, instance_state_dir, process_embedded_stripe
+from app.embedded_stripe import (
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    instance_state_dir,
+    process_embedded_stripe,
+    process_embedded_stripe_running,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +112,9 @@ def _embedded_gateway(app: Flask) -> Gateway:
     """Start (or find) this process's localstripe; register our webhook whenever it was just started (it keeps
     registrations in memory only). The secret is made once per app, so a restarted server signs alike."""
     server, started_now = process_embedded_stripe(instance_state_dir(app.instance_path))
-    secret = app.extensions.setdefault("payments_embedded_webhook_secret", "whsec_" + secrets.token_urlsafe(32))
+    secret = app.extensions.setdefault(
+        "payments_embedded_webhook_secret", "whsec_" + secrets.token_urlsafe(32)
+    )
     if started_now:
         server.register_webhook(EMBEDDED_WEBHOOK_NAME, embedded_webhook_url(app), secret, HANDLED_EVENTS)
     return Gateway(
@@ -126,20 +134,14 @@ def gateway() -> Gateway:
     if mode == "off":
         raise PaymentsOff("Online payment is not available.")
     found: Gateway | None = app.extensions.get(EXTENSION)
-    if found is not None and not (found.embedded and not _embedded_alive()):
+    if found is not None and not (found.embedded and not process_embedded_stripe_running()):
         return found
     with _build_lock:
         found = app.extensions.get(EXTENSION)
-        if found is None or (found.embedded and not _embedded_alive()):
+        if found is None or (found.embedded and not process_embedded_stripe_running()):
             found = _embedded_gateway(app) if mode == "embedded" else _configured_gateway(app.config)
             app.extensions[EXTENSION] = found
         return found
-
-
-def _embedded_alive() -> bool:
-    from app import embedded_stripe
-
-    return embedded_stripe._server is not None and embedded_stripe._server.running()
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,86 @@
+"""A client with an open invoice, signed in to the portal, and the steps of paying it against the real
+localstripe: Pay now with a card token, and the webhook localstripe would deliver."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from models import Contact, Invoice, Payment
+from tests.factories import ContactFactory, InvoiceFactory, PartyFactory, TenantFactory
+from tests.stripe_server import CARD_OK, LocalStripe
+
+STATUS_URL_RE = re.compile(r"/portal/[^/]+/invoices/(\d+)/payments/(\d+)$")
+
+
+@dataclass
+class Payee:
+    contact: Contact
+    invoice: Invoice
+
+    @property
+    def pay_url(self) -> str:
+        return f"/portal/{self.invoice.tenant.slug}/invoices/{self.invoice.id}/pay"
+
+    @property
+    def invoice_url(self) -> str:
+        return f"/portal/{self.invoice.tenant.slug}/invoices/{self.invoice.id}"
+
+
+@pytest.fixture
+def payee(login_as) -> Payee:
+    """A signed-in client and their issued invoice of $100.00."""
+    tenant = TenantFactory(slug="sunny", name="Sunny Kennels")
+    contact = ContactFactory(party=PartyFactory(tenant=tenant, email="client@example.test"))
+    invoice = InvoiceFactory(client_party=contact.party, number="SK-1001", amount_cents=10_000)
+    db.session.flush()
+    login_as(contact)
+    return Payee(contact, invoice)
+
+
+@pytest.fixture
+def pay_now(client: FlaskClient, csrf, localstripe: LocalStripe, payee: Payee):
+    """pay_now(amount="100.00", card=CARD_OK, **form) -> the response to the "Pay now" form."""
+
+    def post(amount: str = "100.00", card: str | None = CARD_OK, invoice: Invoice | None = None, **form: str):
+        target = invoice or payee.invoice
+        url = f"/portal/{target.tenant.slug}/invoices/{target.id}/pay"
+        data = {"csrf_token": csrf(payee.invoice_url), "amount": amount, **form}
+        if card is not None:
+            data["stripe_token"] = localstripe.token(card)
+        return client.post(url, data=data)
+
+    return post
+
+
+@pytest.fixture
+def deliver(client: FlaskClient, localstripe: LocalStripe):
+    """deliver(body, signature=None) -> the webhook's response to this event body, signed like localstripe."""
+
+    def post(body: bytes, signature: str | None = None):
+        return client.post(
+            "/webhooks/stripe",
+            data=body,
+            headers={
+                "Stripe-Signature": signature or localstripe.signature(body),
+                "Content-Type": "application/json",
+            },
+        )
+
+    return post
+
+
+def online_payments(invoice: Invoice) -> list[Payment]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.invoice_id == invoice.id, Payment.stripe_payment_intent_id.is_not(None))
+            .order_by(Payment.id)
+        )
+    )
