@@ -125,30 +125,38 @@ def _metadata(invoice: Invoice, payer: Payer) -> dict[str, str]:
     }
 
 
+CARD_UNUSABLE = "Your card details could not be used. Please enter them again."
+
+
+def _save_card(what: str, call, *args, **kwargs):
+    """Customer.create(source=token) or Customer.create_source: a decline is Stripe's message for the payer; a
+    token Stripe does not take (used already, expired, made up) asks for the card again."""
+    try:
+        return _stripe_call(what, call, *args, **kwargs)
+    except stripe.CardError as error:
+        raise PaymentRefused(error.user_message or "Your card was declined.") from error
+    except PaymentUnavailable as unavailable:
+        if isinstance(unavailable.__cause__, stripe.InvalidRequestError):
+            raise PaymentRefused(CARD_UNUSABLE) from unavailable
+        raise
+
+
 def _new_customer(card_token: str, payer: Payer):
-    client = gateway().client
     params = {"source": card_token, "expand": ["default_source"], "metadata": payer.ids}
     if payer.email:
         params["email"] = payer.email
     if payer.name:
         params["name"] = payer.name
-    try:
-        return _stripe_call("save the card", client.v1.customers.create, params=params)
-    except stripe.CardError as error:
-        raise PaymentRefused(error.user_message or "Your card was declined.") from error
+    return _save_card("save the card", gateway().client.v1.customers.create, params=params)
 
 
 def _add_card(customer_id: str, card_token: str):
-    client = gateway().client
-    try:
-        return _stripe_call(
-            "save the card",
-            client.v1.customers.payment_sources.create,
-            customer_id,
-            params={"source": card_token},
-        )
-    except stripe.CardError as error:
-        raise PaymentRefused(error.user_message or "Your card was declined.") from error
+    return _save_card(
+        "save the card",
+        gateway().client.v1.customers.payment_sources.create,
+        customer_id,
+        params={"source": card_token},
+    )
 
 
 def _confirm(payment: Payment) -> Started:

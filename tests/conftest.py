@@ -149,3 +149,22 @@ def csrf(client: FlaskClient):
         return csrf_token_from(client.get(path).get_data(as_text=True))
 
     return fetch
+
+
+@pytest.fixture
+def deliver(client: FlaskClient, localstripe: LocalStripe):
+    """deliver(body, signature=None) -> the webhook's response to this event body, signed like localstripe."""
+
+    def post(body: bytes, signature: str | None = None):
+        response = client.post(
+            "/webhooks/stripe",
+            data=body,
+            headers={
+                "Stripe-Signature": signature or localstripe.signature(body),
+                "Content-Type": "application/json",
+            },
+        )
+        db.session.expire_all()  # the request wrote through its own session
+        return response
+
+    return post

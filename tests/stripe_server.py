@@ -13,13 +13,17 @@ import hashlib
 import hmac
 import json
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import stripe
+from sqlalchemy import select
 
 from app.embedded_stripe import PUBLISHABLE_KEY, SECRET_KEY, EmbeddedStripe, new_webhook_secret
+from app.extensions import db
+from models import Invoice, Payment
 from payments.gateway import WEBHOOK_PATH
 
 CARD_OK = "4242424242424242"
@@ -31,10 +35,14 @@ class LocalStripe:
     def __init__(self, state_dir: Path) -> None:
         self.server = EmbeddedStripe(state_dir)
         self.webhook_secret = new_webhook_secret()
+        self._webhooks: dict[str, str] = {}
 
     def start(self) -> None:
-        """Start, or start again on the same port with the same objects (its state file is kept)."""
+        """Start, or start again on the same port with the same objects (its state file is kept) and webhooks
+        (localstripe keeps those in memory only)."""
         self.server.start(port=self.server.port or 0)
+        for name, site in self._webhooks.items():
+            self.server.register_webhook(name, site + WEBHOOK_PATH, self.webhook_secret)
 
     def stop(self) -> None:
         self.server.stop()
@@ -55,6 +63,8 @@ class LocalStripe:
         }
 
     def register(self, site: str, name: str) -> None:
+        """Have localstripe deliver every event to site's webhook (a live server's)."""
+        self._webhooks[name] = site
         self.server.register_webhook(name, site + WEBHOOK_PATH, self.webhook_secret)
 
     @property
@@ -78,16 +88,31 @@ class LocalStripe:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return json.loads(response.read())
 
+    def _list(self, path: str, **query: str) -> list[dict]:
+        """Every object of a list endpoint. localstripe lists oldest first, 10 at a time by default (real Stripe:
+        newest first), so page through with starting_after."""
+        found: list[dict] = []
+        while True:
+            params = urllib.parse.urlencode(
+                {"limit": 100, **query, **({"starting_after": found[-1]["id"]} if found else {})}
+            )
+            request = urllib.request.Request(  # noqa: S310
+                f"{self.base_url}{path}?{params}", headers={"Authorization": f"Bearer {SECRET_KEY}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our 127.0.0.1
+                page = json.loads(response.read())
+            found.extend(page["data"])
+            if not page["has_more"]:
+                return found
+
+    def intents_for_invoice(self, number: str) -> list[dict]:
+        return [i for i in self._list("/v1/payment_intents") if i["metadata"].get("invoice_number") == number]
+
     def event_body(self, intent_id: str, event_type: str, wait: float = 5.0) -> bytes:
         """The JSON body of the event localstripe recorded for this intent, as it would deliver it."""
         deadline = time.monotonic() + wait
-        request = urllib.request.Request(  # noqa: S310
-            f"{self.base_url}/v1/events?type={event_type}", headers={"Authorization": f"Bearer {SECRET_KEY}"}
-        )
         while True:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                events = json.loads(response.read())["data"]
-            for event in events:
+            for event in self._list("/v1/events", type=event_type):
                 if event["data"]["object"]["id"] == intent_id:
                     return json.dumps(event, indent=2, sort_keys=True).encode()
             if time.monotonic() > deadline:
@@ -113,3 +138,14 @@ def event_payload(event_id: str, event_type: str, intent: dict[str, Any]) -> byt
         "data": {"object": {"object": "payment_intent", **intent}},
     }
     return json.dumps(body).encode()
+
+
+def online_payments(invoice: Invoice) -> list[Payment]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.invoice_id == invoice.id, Payment.stripe_payment_intent_id.is_not(None))
+            .order_by(Payment.id)
+        )
+    )

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from app.extensions import db
-from models import Contact, Invoice, Payment
+from models import Contact, Invoice
 from tests.factories import ContactFactory, InvoiceFactory, PartyFactory, TenantFactory
 from tests.stripe_server import CARD_OK, LocalStripe
 
@@ -53,34 +52,8 @@ def pay_now(client: FlaskClient, csrf, localstripe: LocalStripe, payee: Payee):
         data = {"csrf_token": csrf(payee.invoice_url), "amount": amount, **form}
         if card is not None:
             data["stripe_token"] = localstripe.token(card)
-        return client.post(url, data=data)
+        response = client.post(url, data=data)
+        db.session.expire_all()  # the request wrote through its own session
+        return response
 
     return post
-
-
-@pytest.fixture
-def deliver(client: FlaskClient, localstripe: LocalStripe):
-    """deliver(body, signature=None) -> the webhook's response to this event body, signed like localstripe."""
-
-    def post(body: bytes, signature: str | None = None):
-        return client.post(
-            "/webhooks/stripe",
-            data=body,
-            headers={
-                "Stripe-Signature": signature or localstripe.signature(body),
-                "Content-Type": "application/json",
-            },
-        )
-
-    return post
-
-
-def online_payments(invoice: Invoice) -> list[Payment]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            select(Payment)
-            .where(Payment.invoice_id == invoice.id, Payment.stripe_payment_intent_id.is_not(None))
-            .order_by(Payment.id)
-        )
-    )
