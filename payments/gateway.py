@@ -134,17 +134,23 @@ def gateway() -> Gateway:
     if mode == "off":
         raise PaymentsOff("Online payment is not available.")
     found: Gateway | None = app.extensions.get(EXTENSION)
-    if found is not None and not (found.embedded and not process_embedded_stripe_running()):
-        return found
+    if _usable(found):
+        return found  # type: ignore[return-value]
     with _build_lock:
         found = app.extensions.get(EXTENSION)
-        if found is None or (found.embedded and not process_embedded_stripe_running()):
+        if not _usable(found):
             found = _embedded_gateway(app) if mode == "embedded" else _configured_gateway(app.config)
             app.extensions[EXTENSION] = found
-        return found
+        return found  # type: ignore[return-value]
+
+
+def _usable(found: Gateway | None) -> bool:
+    """Made, and (for the embedded server) still running: a crashed localstripe is started again."""
+    return found is not None and (not found.embedded or process_embedded_stripe_running())
 
 
 def init_app(app: Flask) -> None:
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # the SDK logs every request at INFO
     mode = app.config["PAYMENTS_MODE"]
     if mode == "off":
         log.warning(
