@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
@@ -87,6 +87,12 @@ class Message(Base):
         Index("Message_thread_idx", "thread_id", text("created_at DESC")),
         Index("Message_sender_idx", "sender_user_id", text("created_at DESC")),
         Index("Message_unread_idx", "thread_id", "read_at", postgresql_where=text("read_at IS NULL")),
+        # Ours (revision 0012): the messages that carry a recorded sale (deal cards), found by sale.
+        Index(
+            "Message_marketplace_transaction_id_idx",
+            "marketplace_transaction_id",
+            postgresql_where=text("marketplace_transaction_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -96,6 +102,10 @@ class Message(Base):
     read_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
     created_at: Mapped[datetime | None] = mapped_column(
         SPEC_TIMESTAMP, server_default=func.now(), default=utcnow
+    )
+    # Ours (revision 0012): the sale this message announces, shown as a deal card in the thread.
+    marketplace_transaction_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("MarketplaceTransaction.id", ondelete="SET NULL")
     )
 
     thread: Mapped[MessageThread] = relationship(back_populates="messages")
