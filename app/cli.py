@@ -15,7 +15,7 @@ from models import Tenant
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has tenants.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo data (idempotent) and print the demo logins."""
-    from app.demo import DEMO_LOGINS, seed_demo
+    from demo import DEMO_LOGINS, seed_demo
 
     if if_empty and db.session.scalar(select(Tenant.id).limit(1)) is not None:
         click.echo("Database already has data; demo data not loaded again.")

@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def live_server(pg_server_url: str, worker_id: str) -> Iterator[str]:
     from flask_migrate import upgrade
 
-    from app.demo import seed_demo
+    from demo import seed_demo
 
     name = f"breeder_e2e_{worker_id}_{os.getpid()}"
     url = create_database(pg_server_url, name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.demo import seed_demo
 from app.extensions import db
+from demo import seed_demo
 from models import MarketplaceUser, Message, MessageThread
 
 

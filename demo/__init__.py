@@ -1,0 +1,21 @@
+"""Demo data for `make run` and `flask seed-demo`, read from demo/data/*.toml. Every step looks up what it would
+create first, so running it twice changes nothing."""
+
+from demo import billing
+from demo.marketplace import seed_marketplace
+from demo.messaging import seed_messaging
+
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, documented in the README
+DEMO_LOGINS = [
+    "portal:      client@example.com  at /portal/sunny-acres/login",
+    "marketplace: buyer@example.com   (buyer) at /login",
+    "marketplace: seller@example.com  (service provider, linked to sunny-acres) at /login",
+]
+
+
+def seed_demo() -> None:
+    billing_demo = billing.load()
+    contacts = billing.seed_billing(billing_demo, DEMO_PASSWORD)
+    marketplace = seed_marketplace(DEMO_PASSWORD)
+    billing.seed_marketplace_sales(billing_demo, contacts, marketplace)
+    seed_messaging(marketplace)
