@@ -1,4 +1,4 @@
-"""Public marketplace: one blueprint, one package per feature (browse, listings, messaging, accounts).
+"""Public marketplace: one blueprint, one package per feature (browse, listings, messaging, accounts, sales).
 
 Each feature package has routes.py, forms.py and queries.py. The hooks the blueprint installs on the app are
 registered here, in one visible place; the listing-count cache's session listeners are installed by create_app.
@@ -43,3 +43,4 @@ from marketplace.accounts import routes as _accounts  # noqa: E402,F401
 from marketplace.browse import routes as _browse  # noqa: E402,F401
 from marketplace.listings import routes as _listings  # noqa: E402,F401
 from marketplace.messaging import routes as _messaging  # noqa: E402,F401
+from marketplace.sales import routes as _sales  # noqa: E402,F401
