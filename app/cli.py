@@ -51,3 +51,6 @@ def init_app(app: Flask) -> None:
     from portal.cli import portal_cli
 
     app.cli.add_command(portal_cli)
+    from app.marketplace_cli import marketplace_cli
+
+    app.cli.add_command(marketplace_cli)

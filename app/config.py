@@ -31,6 +31,13 @@ def _count(name: str) -> int:
     return int(raw)
 
 
+def _bounded(name: str, default: int, low: int, high: int, meaning: str) -> int:
+    raw = (os.environ.get(name) or "").strip() or str(default)
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high} ({meaning}); got {raw!r}")
+    return int(raw)
+
+
 def load_config(env_name: str | None = None) -> dict[str, Any]:
     env_name = (env_name or os.environ.get("APP_ENV") or "development").lower()
     if env_name not in ENVIRONMENTS:
@@ -82,6 +89,12 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # The listing browser's category counts (marketplace/facet_cache.py); 0 turns the cache off.
         "LISTING_COUNTS_TTL_SECONDS": int(os.environ.get("LISTING_COUNTS_TTL_SECONDS", "30")),
+        # The marketplace's fee on a recorded sale, in basis points (500 = 5 %; see models/sales.py), and how
+        # many days after issue a sale's invoice falls due.
+        "MARKETPLACE_FEE_BPS": _bounded(
+            "MARKETPLACE_FEE_BPS", 500, 0, 10_000, "the platform fee in basis points, 500 = 5 %"
+        ),
+        "INVOICE_DUE_DAYS": _bounded("INVOICE_DUE_DAYS", 14, 0, 365, "days from issue to due date"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

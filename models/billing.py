@@ -58,6 +58,13 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
             "status",
             postgresql_where=text('"isMarketplaceInvoice" = true'),
         ),
+        # Revision 0011: a marketplace transaction is invoiced once (soft-deleted invoices count too).
+        Index(
+            "Invoice_marketplaceTransactionId_key",
+            "marketplaceTransactionId",
+            unique=True,
+            postgresql_where=text('"marketplaceTransactionId" IS NOT NULL'),
+        ),
     )
 
     id: Mapped[intpk]

@@ -202,6 +202,17 @@ class MarketplaceTransaction(SpecTimestamps, Base):
             postgresql_where=text("service_listing_id IS NOT NULL"),
         ),
         Index("MarketplaceTransaction_status_idx", "status", text("transaction_date DESC")),
+        # Revision 0011: the money of a recorded sale adds up (a NULL fee or net passes; a net needs a fee).
+        CheckConstraint("amount_cents > 0", name="amount_cents"),
+        CheckConstraint(
+            "platform_fee_cents IS NULL OR (platform_fee_cents >= 0 AND platform_fee_cents <= amount_cents)",
+            name="platform_fee_cents",
+        ),
+        CheckConstraint(
+            "net_payout_cents IS NULL "
+            "OR (platform_fee_cents IS NOT NULL AND net_payout_cents = amount_cents - platform_fee_cents)",
+            name="net_payout_cents",
+        ),
     )
 
     id: Mapped[intpk]
