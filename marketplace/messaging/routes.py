@@ -125,7 +125,9 @@ def _deal_context(thread: MessageThread, me_id: int, messages) -> dict[str, Any]
     """The deal cards of these messages (one query, none without sales) and where a buyer's invoice link goes."""
     return {
         "deals": deal_cards(messages),
-        "buyer_invoice_endpoint": BUYER_INVOICE_ENDPOINT if BUYER_INVOICE_ENDPOINT in current_app.view_functions else None,
+        "buyer_invoice_endpoint": BUYER_INVOICE_ENDPOINT
+        if BUYER_INVOICE_ENDPOINT in current_app.view_functions
+        else None,
     }
 
 

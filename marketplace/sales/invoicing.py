@@ -80,7 +80,9 @@ def sale_snapshot(sale: MarketplaceTransaction) -> dict[str, Any]:
     }
 
 
-def _audit(actor: MarketplaceUser, action: str, table: str, subject_id: int, tenant_id: int, **change) -> None:
+def _audit(
+    actor: MarketplaceUser, action: str, table: str, subject_id: int, tenant_id: int, **change
+) -> None:
     record_audit(
         db.session,
         actor_kind="marketplace_user",
@@ -162,6 +164,7 @@ def _announce(sale: MarketplaceTransaction, message: str, *, notify: bool) -> Pe
 
 # --- status moves ----------------------------------------------------------------------------------------------
 
+
 def move_sale(
     sale_id: int, tenant_id: int, to_status: str, actor: MarketplaceUser
 ) -> tuple[MarketplaceTransaction, PendingNotification | None]:
@@ -208,7 +211,10 @@ def _buyer_party_id(sale: MarketplaceTransaction, tenant_id: int) -> int | None:
     or create one contact; the unique ("marketplaceUserId", "tenantId") index is the last guard."""
     user_id = sale.client_user_id
     assert user_id is not None
-    db.session.execute(text("SELECT pg_advisory_xact_lock(:tenant_id, :user_id)"), {"tenant_id": tenant_id, "user_id": user_id})
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:tenant_id, :user_id)"),
+        {"tenant_id": tenant_id, "user_id": user_id},
+    )
     contact = db.session.scalars(
         select(Contact)
         .where(Contact.tenant_id == tenant_id, Contact.marketplace_user_id == user_id)
@@ -341,4 +347,3 @@ def send_invoice_mail(mail: InvoiceMail | None) -> None:
         send_mail(mail.to, f"Invoice {mail.number} from {mail.breeder}", body)
     except Exception:
         log.exception("could not send the invoice e-mail for %s", mail.number)
-

@@ -60,14 +60,19 @@ def tenant_party_choices() -> list[tuple[int, str]]:
 def invoice_of_sale(sale_id: int) -> Invoice | None:
     """The sale's invoice, soft-deleted ones included (they keep the sale's one invoice slot)."""
     return db.session.scalars(
-        select(Invoice).where(Invoice.marketplace_transaction_id == sale_id).execution_options(include_deleted=True)
+        select(Invoice)
+        .where(Invoice.marketplace_transaction_id == sale_id)
+        .execution_options(include_deleted=True)
     ).first()
 
 
 def sale_thread_id(sale_id: int) -> int | None:
     """The conversation whose deal card announces this sale, if it was recorded in one."""
     return db.session.scalar(
-        select(Message.thread_id).where(Message.marketplace_transaction_id == sale_id).order_by(Message.id).limit(1)
+        select(Message.thread_id)
+        .where(Message.marketplace_transaction_id == sale_id)
+        .order_by(Message.id)
+        .limit(1)
     )
 
 
@@ -274,4 +279,3 @@ def sales_for_export(tenant_id: int, filters: SalesFilter) -> Iterator[SaleRow]:
         if len(batch) < CSV_BATCH_ROWS:
             return
         after = (batch[-1].transaction_date, batch[-1].id)
-

@@ -40,9 +40,7 @@ from models import SALE_TRANSITIONS, MarketplaceUser, tenant_scope
 
 THREAD_SALE_TEMPLATE = "marketplace/sales/record_in_thread.html"
 NEW_SALE_TEMPLATE = "marketplace/sales/new_sale.html"
-ONLY_THE_SELLER = (
-    "Only the seller records a sale in a conversation. When the seller records one, it appears here as a card."
-)
+ONLY_THE_SELLER = "Only the seller records a sale in a conversation. When the seller records one, it appears here as a card."
 
 
 def _tenant_id(user: MarketplaceUser) -> int:

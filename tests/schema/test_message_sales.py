@@ -68,4 +68,6 @@ def test_up_down_up_keeps_messages_and_the_link_sets_null_when_its_sale_goes(scr
     database.upgrade(REVISION)
     assert _column(database) == [("YES", "integer")]
     assert _messages(database) == with_deal
-    assert database.execute('SELECT count(*) FROM "Message" WHERE marketplace_transaction_id IS NOT NULL') == [(0,)]
+    assert database.execute(
+        'SELECT count(*) FROM "Message" WHERE marketplace_transaction_id IS NOT NULL'
+    ) == [(0,)]
