@@ -1,12 +1,21 @@
-"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise the log (so development needs no mail server)."""
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise the log (so development needs no mail server).
+
+The words of each e-mail live in `templates/email/<name>.txt`, a plain-text Jinja template with two blocks:
+`{% block subject %}` (one header line: line breaks in it, user text included, become spaces) and
+`{% block body %}`. `send_template(to, name, **context)` renders both and sends them. Flask autoescapes only
+.html/.htm/.xml/.xhtml/.svg, so a .txt mail says "Tom & Jerry", never "Tom &amp; Jerry". Ages and intervals
+are rendered from the settings they describe with the `duration` filter (app.templating.format_duration).
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
+from jinja2_fragments.flask import render_block
 
 log = logging.getLogger("app.mail")
 
@@ -36,3 +45,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(message)
+
+
+def send_template(to: str, name: str, **context: Any) -> None:
+    """Send `templates/email/<name>.txt`, its subject and body rendered with `context`."""
+    template = f"email/{name}.txt"
+    send_mail(to, render_block(template, "subject", **context), render_block(template, "body", **context))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -26,8 +26,23 @@ def _format_date(value: date | datetime | None, pattern: str = "%b %-d, %Y") -> 
     return value.strftime(pattern) if value else ""
 
 
+DURATION_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def format_duration(value: timedelta) -> str:
+    """A timedelta in words ("3 days", "1 hour", "15 minutes"), in the largest unit that says it exactly:
+    90 minutes stays "90 minutes", so an e-mail never rounds the setting it reports."""
+    seconds = int(value.total_seconds())
+    for unit, size in DURATION_UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

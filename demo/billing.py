@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -24,6 +25,7 @@ from models import (
     Payment,
     Tenant,
 )
+from models.sales import platform_fee_cents
 from models.types import utcnow
 
 EVERY_ROW = {ALL_TENANTS: True, INCLUDE_DELETED: True}
@@ -221,7 +223,7 @@ def seed_marketplace_sales(demo: BillingDemo, contacts: Contacts, marketplace: M
             continue
         listing = marketplace.listings[(sale.seller, sale.listing)]
         amount = listing.price_cents or 0
-        fee = amount // 20  # the platform keeps 5%
+        fee = platform_fee_cents(amount, current_app.config["MARKETPLACE_FEE_BPS"])
         transaction = insert(
             MarketplaceTransaction(
                 provider_tenant_id=client.tenant_id,

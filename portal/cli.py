@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.templating import format_duration
 from app.tokens import PORTAL_INVITE
 from models import Contact, Tenant, tenant_scope
 from portal.accounts.invites import set_password_url
@@ -38,7 +39,8 @@ def invite_command(tenant_slug: str, email: str) -> None:
     contact = matches[0]
     contact.portal_enabled = True
     db.session.commit()
-    days = PORTAL_INVITE.max_age.days
     click.echo(f"Portal access enabled for {contact.display_name} <{contact.email}> at {tenant.name}.")
-    click.echo(f"Send them this link to choose a password (valid for {days} days, works once):")
+    click.echo(
+        f"Send them this link to choose a password (valid for {format_duration(PORTAL_INVITE.max_age)}, works once):"
+    )
     click.echo(set_password_url(PORTAL_INVITE, contact, tenant))

@@ -16,7 +16,7 @@ from app.auth import sign_in, sign_out
 from app.extensions import db, limiter
 from app.forms import render_form
 from app.links import external_url
-from app.mail import send_mail
+from app.mail import send_template
 from app.passwords import hash_password, needs_rehash, verify_password
 from app.redirects import safe_next
 from app.throttling import limit_failed_attempts, mark_failed_attempt
@@ -55,21 +55,21 @@ def _verify_binding(user: MarketplaceUser) -> str:
 def send_verification_mail(user: MarketplaceUser) -> None:
     token = make_token(MARKETPLACE_VERIFY_EMAIL, user.id, bound_to=_verify_binding(user))
     link = external_url("marketplace.verify_email", token=token)
-    send_mail(
+    send_template(
         user.email,
-        "Confirm your e-mail address",
-        f"Hello {user.display_name},\n\nConfirm your address for the Breeder Marketplace by opening this link "
-        f"(valid for 3 days):\n\n{link}\n\nIf you did not create an account, ignore this e-mail.\n",
+        "marketplace_verify_email",
+        user=user,
+        link=link,
+        valid_for=MARKETPLACE_VERIFY_EMAIL.max_age,
     )
 
 
 def _send_already_registered_mail(user: MarketplaceUser) -> None:
-    send_mail(
+    send_template(
         user.email,
-        "You already have a Breeder Marketplace account",
-        "Someone (hopefully you) tried to create an account with this address, which already has one.\n\n"
-        f"Sign in: {external_url('marketplace.login')}\n"
-        f"Forgot your password? {external_url('marketplace.forgot_password')}\n",
+        "marketplace_already_registered",
+        login_link=external_url("marketplace.login"),
+        forgot_password_link=external_url("marketplace.forgot_password"),
     )
 
 
@@ -198,11 +198,8 @@ def forgot_password() -> str | tuple[str, int]:
         if user is not None:
             token = make_token(MARKETPLACE_RESET, user.id, bound_to=user.password_hash)
             link = external_url("marketplace.reset_password", token=token)
-            send_mail(
-                user.email,
-                "Reset your Breeder Marketplace password",
-                f"Open this link within an hour to choose a new password:\n\n{link}\n\n"
-                "If you did not ask for this, ignore this e-mail; your password stays as it is.\n",
+            send_template(
+                user.email, "marketplace_reset_password", link=link, valid_for=MARKETPLACE_RESET.max_age
             )
         return render_template("marketplace/accounts/forgot_password_sent.html", email=form.email.data)
     return render_form("marketplace/accounts/forgot_password.html", form)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.extensions import db, limiter
 from app.links import external_url
-from app.mail import send_mail
+from app.mail import send_template
 from marketplace.limits import (
     MESSAGE_RATE_LIMIT,
     NEW_ACCOUNT_AGE,
@@ -155,6 +155,11 @@ def _post(
     )
 
 
+def notification_interval() -> timedelta:
+    """How long a recipient waits between e-mails about one unread thread (MESSAGE_NOTIFICATION_INTERVAL)."""
+    return current_app.config.get("MESSAGE_NOTIFICATION_INTERVAL", NOTIFICATION_INTERVAL)
+
+
 def _claim_notification(thread_id: int, recipient_id: int) -> bool:
     """True if this recipient may be e-mailed about this thread now (and records that they were).
 
@@ -162,7 +167,7 @@ def _claim_notification(thread_id: int, recipient_id: int) -> bool:
     statement = pg_insert(MessageNotification).values(
         thread_id=thread_id, recipient_user_id=recipient_id, last_sent_at=_now_in_db()
     )
-    interval = current_app.config.get("MESSAGE_NOTIFICATION_INTERVAL", NOTIFICATION_INTERVAL)
+    interval = notification_interval()
     statement = statement.on_conflict_do_update(
         index_elements=[MessageNotification.thread_id, MessageNotification.recipient_user_id],
         set_={"last_sent_at": statement.excluded.last_sent_at},
@@ -175,18 +180,14 @@ def deliver(notification: PendingNotification | None) -> None:
     """Send the e-mail after commit. A mail failure must not undo or fail the message already stored."""
     if notification is None:
         return
-    link = external_url("marketplace.thread", thread_id=notification.thread_id)
-    body = (
-        f"{notification.sender_name} sent you a message about “{notification.subject}”:\n\n"
-        f"{snippet(notification.text, 500)}\n\n"
-        f"Read and reply: {link}\n\n"
-        "While this conversation is unread you get at most one e-mail about it every 15 minutes."
-    )
     try:
-        send_mail(
+        send_template(
             notification.recipient_email,
-            f"New message from {notification.sender_name}: {notification.subject}",
-            body,
+            "marketplace_new_message",
+            notification=notification,
+            excerpt=snippet(notification.text, 500),
+            link=external_url("marketplace.thread", thread_id=notification.thread_id),
+            interval=notification_interval(),
         )
     except Exception:
         log.exception("could not send the new-message e-mail for thread %s", notification.thread_id)

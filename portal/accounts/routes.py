@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from app.auth import refresh_identity, sign_in, sign_out
 from app.extensions import db, limiter
 from app.forms import render_form
-from app.mail import send_mail
+from app.mail import send_template
 from app.passwords import hash_password, needs_rehash, password_problems, verify_password
 from app.tokens import PORTAL_RESET, TokenInvalid
 from models import Contact, Tenant
@@ -99,15 +99,13 @@ def forgot_password(tenant_slug: str) -> FormPage:
 
 
 def _send_reset_link(contact: Contact, tenant: Tenant) -> None:
-    minutes = int(PORTAL_RESET.max_age.total_seconds() // 60)
-    send_mail(
+    send_template(
         contact.email or "",
-        f"Choose a new password for the {tenant.name} client portal",
-        f"Hello {contact.display_name},\n\n"
-        f"Someone asked to reset your password for the {tenant.name} client portal.\n"
-        f"Choose a new password here (the link works once, for {minutes} minutes):\n\n"
-        f"{set_password_url(PORTAL_RESET, contact, tenant)}\n\n"
-        "If you did not ask for this, you can ignore this message; your password stays the same.\n",
+        "portal_reset_password",
+        contact=contact,
+        tenant=tenant,
+        link=set_password_url(PORTAL_RESET, contact, tenant),
+        valid_for=PORTAL_RESET.max_age,
     )
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.tokens import MARKETPLACE_RESET, MARKETPLACE_VERIFY_EMAIL
+from marketplace.accounts import routes
 from models import MarketplaceUser
 from tests.factories import PASSWORD, MarketplaceUserFactory
 
@@ -255,3 +259,41 @@ def test_failed_attempts_from_many_addresses_are_capped_per_account(client, csrf
     ]
     assert codes[:100] == [422] * 100
     assert codes[100] == 429
+
+
+def test_the_verification_mail_states_how_long_its_link_lasts(app, client, csrf, monkeypatch):
+    # The age comes from the token kind that signs and checks the link, not from words typed beside it.
+    monkeypatch.setattr(
+        routes, "MARKETPLACE_VERIFY_EMAIL", replace(MARKETPLACE_VERIFY_EMAIL, max_age=timedelta(hours=2))
+    )
+    _register(client, csrf, first_name="Tom & Jerry")
+    body = _outbox(app)[-1].get_content()
+    assert "Hello Tom & Jerry Kennel," in body
+    assert "(valid for 2 hours)" in body
+    assert "/verify-email/" in _link_in_last_mail(app)
+
+
+def test_the_verification_mail_says_three_days_by_default(app, client, csrf):
+    _register(client, csrf)
+    assert "(valid for 3 days)" in _outbox(app)[-1].get_content()
+
+
+def test_the_already_registered_mail_links_to_sign_in_and_reset(app, client, csrf):
+    MarketplaceUserFactory(email="taken@example.com")
+    _register(client, csrf, email="taken@example.com")
+    body = _outbox(app)[-1].get_content()
+    assert "Sign in: http://localhost/login\n" in body
+    assert "Forgot your password? http://localhost/forgot-password\n" in body
+
+
+def test_the_reset_mail_states_how_long_its_link_lasts(app, client, csrf, monkeypatch):
+    MarketplaceUserFactory(email="forgetful@example.test")
+    client.post("/forgot-password", data={"csrf_token": csrf(), "email": "forgetful@example.test"})
+    assert "within 1 hour to choose a new password" in _outbox(app)[-1].get_content()
+
+    monkeypatch.setattr(
+        routes, "MARKETPLACE_RESET", replace(MARKETPLACE_RESET, max_age=timedelta(minutes=20))
+    )
+    client.post("/forgot-password", data={"csrf_token": csrf(), "email": "forgetful@example.test"})
+    assert "within 20 minutes to choose a new password" in _outbox(app)[-1].get_content()
+    assert "/reset-password/" in _link_in_last_mail(app)

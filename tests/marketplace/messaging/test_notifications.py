@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from models import MessageNotification
-from tests.factories import ServiceListingFactory
+from tests.factories import MarketplaceUserFactory, ServiceListingFactory
 
 
 def _outbox(app) -> list:
@@ -83,3 +83,32 @@ def test_a_subject_with_line_breaks_still_notifies_on_one_header_line(
     [mail] = _outbox(app)
     assert mail["Bcc"] is None
     assert "Hello Bcc: everyone@example.test" in mail["Subject"]
+
+
+def test_the_email_states_the_configured_interval(app, login_as, post, buyer, listing, monkeypatch):
+    monkeypatch.setitem(app.config, "MESSAGE_NOTIFICATION_INTERVAL", timedelta(minutes=5))
+    login_as(buyer)
+    post(f"/listings/{listing.id}/message", body="Hello")
+    [mail] = _outbox(app)
+    assert "at most one e-mail about it every 5 minutes." in mail.get_content()
+
+
+def test_the_email_states_the_default_interval(app, login_as, post, buyer, listing):
+    login_as(buyer)
+    post(f"/listings/{listing.id}/message", body="Hello")
+    [mail] = _outbox(app)
+    assert "at most one e-mail about it every 15 minutes." in mail.get_content()
+
+
+def test_names_and_subjects_with_markup_characters_reach_the_email_as_typed(
+    app, login_as, post, seller, listing
+):
+    buyer = MarketplaceUserFactory(first_name="Tom & Jerry", last_name="<Kennels>")
+    login_as(buyer)
+    post(f"/listings/{listing.id}/message", subject="Crates & <leads>", body="Size M & L?")
+    [mail] = _outbox(app)
+    assert mail["Subject"] == "New message from Tom & Jerry <Kennels>: Crates & <leads>"
+    body = mail.get_content()
+    assert "Tom & Jerry <Kennels> sent you a message about “Crates & <leads>”" in body
+    assert "Size M & L?" in body
+    assert "&amp;" not in body and "&lt;" not in body

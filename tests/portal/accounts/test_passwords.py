@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +16,7 @@ from app.passwords import verify_password
 from app.tokens import PORTAL_INVITE as INVITE
 from app.tokens import PORTAL_RESET as RESET
 from models import Contact
+from portal.accounts import routes
 from portal.accounts.invites import set_password_token
 from tests.conftest import FreshContextClient
 from tests.factories import PASSWORD, ContactFactory, PartyFactory
@@ -266,3 +269,15 @@ def test_invite_command_refuses_an_email_shared_by_two_contacts(world: PortalWor
 
     assert result.exit_code != 0
     assert "2 contacts" in result.output
+
+
+def test_the_reset_mail_states_how_long_its_link_lasts(world: PortalWorld, client, csrf, outbox, monkeypatch):
+    client.post("/portal/sunny/forgot-password", data={"email": "client@example.test", "csrf_token": csrf()})
+    monkeypatch.setattr(routes, "PORTAL_RESET", replace(RESET, max_age=timedelta(minutes=30)))
+    client.post("/portal/sunny/forgot-password", data={"email": "client@example.test", "csrf_token": csrf()})
+
+    default, shortened = (message.get_content() for message in outbox)
+    assert "(the link works once, for 1 hour)" in default
+    assert "(the link works once, for 30 minutes)" in shortened
+    assert outbox[0]["Subject"] == "Choose a new password for the Sunny Kennels client portal"
+    assert LINK_RE.search(shortened)
