@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.links import external_url
-from app.mail import send_mail
+from app.mail import send_template
 from app.money import format_money
 from marketplace.messaging.sending import PendingNotification, SendRefused, post_sale_message
 from marketplace.sales.forms import SaleForm
@@ -202,6 +202,8 @@ class InvoiceMail:
     number: str
     amount: str
     breeder: str
+    description: str
+    due: datetime | None
     paid: bool
 
 
@@ -328,22 +330,26 @@ def create_invoice(
             number=number,
             amount=format_money(sale.amount_cents, sale.currency),
             breeder=breeder.name if breeder else "",
+            description=sale.service_description,
+            due=invoice.due_at,
             paid=paid,
         )
     return invoice, mail
+
+
+# "My invoices", where a buyer sees every breeder's invoices to them, once the app has it; else the marketplace.
+BUYER_INVOICES_ENDPOINT = "marketplace.account_invoices"
 
 
 def send_invoice_mail(mail: InvoiceMail | None) -> None:
     """After commit. A mail failure must not undo or fail the invoice already stored."""
     if mail is None:
         return
-    link = external_url("marketplace.listings")
-    state = "It is marked paid; nothing is due." if mail.paid else f"Amount due: {mail.amount}."
-    body = (
-        f"Hello {mail.name},\n\n{mail.breeder} issued invoice {mail.number} for {mail.amount}. {state}\n\n"
-        f"See it in the marketplace: {link}\n"
-    )
+    if BUYER_INVOICES_ENDPOINT in current_app.view_functions:
+        link, link_text = external_url(BUYER_INVOICES_ENDPOINT), "See it under “My invoices”"
+    else:
+        link, link_text = external_url("marketplace.index"), "The marketplace"
     try:
-        send_mail(mail.to, f"Invoice {mail.number} from {mail.breeder}", body)
+        send_template(mail.to, "invoice_created", mail=mail, link=link, link_text=link_text)
     except Exception:
         log.exception("could not send the invoice e-mail for %s", mail.number)

@@ -31,7 +31,9 @@ def _contacts_of(user_id: int) -> list[Contact]:
     db.session.expire_all()
     return list(
         db.session.scalars(
-            select(Contact).where(Contact.marketplace_user_id == user_id).execution_options(include_deleted=True)
+            select(Contact)
+            .where(Contact.marketplace_user_id == user_id)
+            .execution_options(include_deleted=True)
         )
     )
 
@@ -50,23 +52,46 @@ def test_a_pending_sale_from_a_conversation_becomes_an_issued_invoice_for_a_new_
     assert response.status_code == 303
     [invoice] = _invoices(tenant.id)
     assert invoice.number == "SA-M001"
-    assert (invoice.status, invoice.amount_cents, invoice.balance_cents, invoice.currency) == ("issued", 25_000, 25_000, "USD")
+    assert (invoice.status, invoice.amount_cents, invoice.balance_cents, invoice.currency) == (
+        "issued",
+        25_000,
+        25_000,
+        "USD",
+    )
     assert invoice.is_marketplace_invoice is True and invoice.marketplace_transaction_id == sale.id
     assert before - timedelta(seconds=5) <= invoice.issued_at <= utcnow()
     assert invoice.due_at - invoice.issued_at == timedelta(days=14)
     [line] = invoice.line_items
-    assert (line.description, line.quantity, line.unit_price_cents, line.amount_cents) == ("Stud service", 1, 25_000, 25_000)
+    assert (line.description, line.quantity, line.unit_price_cents, line.amount_cents) == (
+        "Stud service",
+        1,
+        25_000,
+        25_000,
+    )
     assert invoice.payments == []
     [contact] = _contacts_of(buyer.id)
     assert (contact.tenant_id, contact.first_name, contact.last_name, contact.email) == (
-        tenant.id, "Bailey", "Buyer", buyer.email,
+        tenant.id,
+        "Bailey",
+        "Buyer",
+        buyer.email,
     )
     party = db.session.get(Party, contact.party_id)
-    assert (party.type, party.name, party.email, party.tenant_id) == ("person", "Bailey Buyer", buyer.email, tenant.id)
+    assert (party.type, party.name, party.email, party.tenant_id) == (
+        "person",
+        "Bailey Buyer",
+        buyer.email,
+        tenant.id,
+    )
     assert invoice.client_party_id == party.id
     assert db.session.get(MarketplaceTransaction, sale.id).client_party_id == party.id
     [event] = audit_events("invoice.created")
-    assert (event.subject_table, event.subject_id, event.tenant_id, event.actor_id) == ("Invoice", invoice.id, tenant.id, seller.id)
+    assert (event.subject_table, event.subject_id, event.tenant_id, event.actor_id) == (
+        "Invoice",
+        invoice.id,
+        tenant.id,
+        seller.id,
+    )
     assert event.after["number"] == "SA-M001" and event.after["marketplace_transaction_id"] == sale.id
 
     last = thread_messages(conversation.id)[-1]
@@ -79,18 +104,29 @@ def test_a_pending_sale_from_a_conversation_becomes_an_issued_invoice_for_a_new_
     assert "SA-M001" in client.get(f"/messages/{conversation.id}").get_data(as_text=True)
 
 
-def test_a_completed_sale_becomes_a_paid_invoice_with_its_payment(client, login_as, post, seller, tenant, party):
-    sale = make_sale(tenant, status="completed", client_party=party, payment_method="check", amount_cents=9_999)
+def test_a_completed_sale_becomes_a_paid_invoice_with_its_payment(
+    client, login_as, post, seller, tenant, party
+):
+    sale = make_sale(
+        tenant, status="completed", client_party=party, payment_method="check", amount_cents=9_999
+    )
     login_as(seller)
     assert post(f"/dashboard/sales/{sale.id}/invoice").status_code == 303
     [invoice] = _invoices(tenant.id)
     assert (invoice.status, invoice.balance_cents, invoice.client_party_id) == ("paid", 0, party.id)
     [payment] = invoice.payments
-    assert (payment.status, payment.amount_cents, payment.method, payment.tenant_id) == ("succeeded", 9_999, "check", tenant.id)
+    assert (payment.status, payment.amount_cents, payment.method, payment.tenant_id) == (
+        "succeeded",
+        9_999,
+        "check",
+        tenant.id,
+    )
     assert payment.paid_at == datetime.combine(sale.transaction_date, datetime.min.time())
 
 
-def test_a_sale_with_only_a_description_gets_an_invoice_without_client(client, login_as, post, seller, tenant):
+def test_a_sale_with_only_a_description_gets_an_invoice_without_client(
+    client, login_as, post, seller, tenant
+):
     sale = make_sale(tenant, client_description="Walk-in at the county fair")
     login_as(seller)
     assert post(f"/dashboard/sales/{sale.id}/invoice").status_code == 303
@@ -107,7 +143,9 @@ def test_the_buyers_existing_contact_is_reused(client, login_as, post, seller, b
     assert _invoices(tenant.id)[0].client_party_id == contact.party_id
 
 
-def test_the_buyers_contact_at_another_breeder_is_not_used(client, login_as, post, seller, buyer, tenant, other_tenant):
+def test_the_buyers_contact_at_another_breeder_is_not_used(
+    client, login_as, post, seller, buyer, tenant, other_tenant
+):
     elsewhere = ContactFactory(party=PartyFactory(tenant=other_tenant), marketplace_user_id=buyer.id)
     sale = make_sale(tenant, client_user_id=buyer.id)
     login_as(seller)

@@ -33,7 +33,11 @@ def test_every_status_pair(client, login_as, post, seller, tenant, before, after
     else:
         assert response.status_code == 409
         page = response.get_data(as_text=True)
-        assert f"already {before}" in page if before == after else f"A {before} sale cannot be marked {after}." in page
+        assert (
+            f"already {before}" in page
+            if before == after
+            else f"A {before} sale cannot be marked {after}." in page
+        )
         assert _status(sale.id) == before
         assert audit_events() == []
 
@@ -54,7 +58,9 @@ def test_another_breeders_sale_is_404_and_untouched(client, login_as, post, othe
     assert _status(sale.id) == "pending" and audit_events() == []
 
 
-def test_a_move_of_a_sale_from_a_conversation_is_announced_there(client, login_as, post, conversation, seller, buyer, tenant):
+def test_a_move_of_a_sale_from_a_conversation_is_announced_there(
+    client, login_as, post, conversation, seller, buyer, tenant
+):
     login_as(seller)
     post(f"/messages/{conversation.id}/sale", **sale_form())
     [sale] = sales_of(tenant.id)
@@ -71,7 +77,9 @@ def test_a_move_of_a_sale_from_a_conversation_is_announced_there(client, login_a
     assert "Sale completed" in page and "Sale pending" not in page
 
 
-def test_a_move_still_happens_when_the_conversation_was_blocked_since(client, login_as, post, conversation, seller, tenant):
+def test_a_move_still_happens_when_the_conversation_was_blocked_since(
+    client, login_as, post, conversation, seller, tenant
+):
     login_as(seller)
     post(f"/messages/{conversation.id}/sale", **sale_form())
     [sale] = sales_of(tenant.id)
