@@ -217,3 +217,22 @@ def test_the_due_date_follows_the_setting(client, login_as, post, app, seller, t
         app.config["INVOICE_DUE_DAYS"] = 14
     [invoice] = _invoices(tenant.id)
     assert invoice.due_at - invoice.issued_at == timedelta(days=30)
+
+
+def test_the_unique_index_is_the_last_guard_against_a_second_invoice(
+    client, login_as, post, monkeypatch, seller, tenant, party
+):
+    import marketplace.sales.invoicing as invoicing
+
+    sale = make_sale(tenant)
+    InvoiceFactory(client_party=party, marketplace_transaction_id=sale.id, number="OTHER-APP-1")
+    db.session.commit()
+    monkeypatch.setattr(
+        invoicing, "invoice_of_sale", lambda sale_id: None
+    )  # as if a writer slipped past the lock
+    login_as(seller)
+    response = post(f"/dashboard/sales/{sale.id}/invoice")
+    assert response.status_code == 409
+    assert "already has an invoice" in response.get_data(as_text=True)
+    assert [i.number for i in _invoices(tenant.id)] == ["OTHER-APP-1"]
+    assert audit_events() == []
