@@ -9,10 +9,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     Text,
+    and_,
     false,
     text,
 )
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 
 INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
 PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+# What a breeder's client may see (never drafts), and which of those may still be owed money.
+CLIENT_VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
+OPEN_STATUSES = ("issued", "partially_paid")
 
 
 class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
@@ -99,11 +104,27 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     def is_overdue(self) -> bool:
         """Derived, never stored: past due with money still owed."""
         return (
-            self.status in ("issued", "partially_paid")
+            self.status in OPEN_STATUSES
             and self.balance_cents > 0
             and self.due_at is not None
             and self.due_at < utcnow()
         )
+
+    @classmethod
+    def shown_to_party(cls, party_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+        """The one rule for what a client sees: their party's invoices, never drafts. The portal passes the
+        contact's party id; a query joining Contact passes the column. Soft-deleted rows are hidden by
+        models.scoping; the tenant is the caller's to restrict."""
+        return and_(cls.client_party_id == party_id, cls.status.in_(CLIENT_VISIBLE_STATUSES))
+
+    @classmethod
+    def open_criterion(cls) -> ColumnElement[bool]:
+        return cls.status.in_(OPEN_STATUSES)
+
+    @classmethod
+    def owing_criterion(cls) -> ColumnElement[bool]:
+        """Open with money still owed: what a balance due adds up and the marketplace's invoice badge counts."""
+        return and_(cls.open_criterion(), cls.balance_cents > 0)
 
 
 class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.auth import background_request
 from app.errors import render_error
@@ -49,8 +49,6 @@ from models import MarketplaceUser, MessageThread
 
 THREAD_TEMPLATE = "marketplace/messaging/thread.html"
 POLL_SECONDS = 3
-# A buyer's deal card links to their invoice on this page, once the app has it.
-BUYER_INVOICE_ENDPOINT = "marketplace.account_invoice"
 
 
 # --- starting a conversation ---------------------------------------------------------------------------------
@@ -121,14 +119,9 @@ def _names(thread: MessageThread) -> dict[int, str]:
     }
 
 
-def _deal_context(thread: MessageThread, me_id: int, messages) -> dict[str, Any]:
-    """The deal cards of these messages (one query, none without sales) and where a buyer's invoice link goes."""
-    return {
-        "deals": deal_cards(messages),
-        "buyer_invoice_endpoint": BUYER_INVOICE_ENDPOINT
-        if BUYER_INVOICE_ENDPOINT in current_app.view_functions
-        else None,
-    }
+def _deal_context(messages) -> dict[str, Any]:
+    """The deal cards of these messages: one query, none when no message carries a sale."""
+    return {"deals": deal_cards(messages)}
 
 
 def _sale_form_context(thread: MessageThread, me: MarketplaceUser) -> dict[str, Any]:
@@ -149,7 +142,7 @@ def _thread_page_context(
     messages, has_earlier = messages_page(thread.id, before)
     other_id = thread.other_party_id(me.id)
     return {
-        **_deal_context(thread, me.id, messages),
+        **_deal_context(messages),
         **_sale_form_context(thread, me),
         "thread": thread,
         "me_id": me.id,
@@ -199,7 +192,7 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
         mark_read(thread.id, me_id)
         db.session.commit()
     return {
-        **_deal_context(thread, me_id, new_messages),
+        **_deal_context(new_messages),
         "thread": thread,
         "me_id": me_id,
         "names": _names(thread),

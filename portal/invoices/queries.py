@@ -12,32 +12,26 @@ from typing import Generic, TypeVar
 
 from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, Payment
 from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
-VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
-OPEN_STATUSES = ("issued", "partially_paid")
 T = TypeVar("T")
 INT4_MAX = 2_147_483_647
 
 
-def _is_open() -> ColumnElement[bool]:
-    return Invoice.status.in_(OPEN_STATUSES)
-
-
 def _is_overdue(now: datetime) -> ColumnElement[bool]:
     """Overdue is derived, never stored: open, money still owed, and past the due date."""
-    return and_(_is_open(), Invoice.balance_cents > 0, Invoice.due_at < now)
+    return and_(Invoice.owing_criterion(), Invoice.due_at < now)
 
 
 def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool] | None:
     return {
         "all": None,
-        "open": _is_open(),
+        "open": Invoice.open_criterion(),
         "overdue": _is_overdue(now),
         "paid": Invoice.status == "paid",
         "void": Invoice.status == "void",
@@ -47,7 +41,7 @@ def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool]
 def _shown_to(contact: Contact) -> ColumnElement[bool]:
     """The one ownership rule: the contact's party's invoices, never drafts. The tenant is the request's,
     bound from the URL before the view runs (portal.tenancy) and added to every query by models.scoping."""
-    return and_(Invoice.client_party_id == contact.party_id, Invoice.status.in_(VISIBLE_STATUSES))
+    return Invoice.shown_to_party(contact.party_id)
 
 
 def _visible_invoices(contact: Contact) -> Select[tuple[Invoice]]:
@@ -60,7 +54,11 @@ def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
     return db.one_or_404(
         _visible_invoices(contact)
         .where(Invoice.id == invoice_id)
-        .options(selectinload(Invoice.line_items), selectinload(Invoice.payments))
+        .options(
+            selectinload(Invoice.line_items),
+            selectinload(Invoice.payments),
+            joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
+        )
     )
 
 
@@ -88,7 +86,7 @@ def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSum
     overdue = _is_overdue(now or utcnow())
     statement = (
         _visible_invoices(contact)
-        .where(_is_open())
+        .where(Invoice.open_criterion())
         .with_only_columns(
             Invoice.currency,
             func.count(),

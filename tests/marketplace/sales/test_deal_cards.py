@@ -50,8 +50,10 @@ def test_the_buyers_poll_brings_the_new_card_and_later_updates_every_card_of_the
     )
     assert len(oob) == 1
     assert "Sale completed" in oob[0] and "SA-M001" in oob[0]
-    # The buyer has no invoice page to go to here: the number is plain text (no link into the seller's dashboard).
+    # The buyer's card links to their invoice under "My invoices" (never into the seller's dashboard), and it opens.
+    [invoice_id] = re.findall(r'href="/account/invoices/(\d+)">SA-M001<', oob[0])
     assert "/dashboard/sales" not in html
+    assert "SA-M001" in client.get(f"/account/invoices/{invoice_id}").get_data(as_text=True)
 
 
 def test_the_seller_card_links_to_the_sales_list(client, login_as, post, conversation, seller, tenant):

@@ -100,8 +100,12 @@ def test_a_pending_sale_from_a_conversation_becomes_an_issued_invoice_for_a_new_
     outbox = app.extensions.get("outbox", [])
     assert [m["To"] for m in outbox] == [buyer.email]
     assert "SA-M001" in outbox[0]["Subject"] and "$250.00" in outbox[0].get_content()
+    assert "/account/invoices" in outbox[0].get_content()
     login_as(buyer)
     assert "SA-M001" in client.get(f"/messages/{conversation.id}").get_data(as_text=True)
+    # The new contact links the buyer to the breeder: the invoice is theirs under "My invoices".
+    assert "SA-M001" in client.get("/account/invoices").get_data(as_text=True)
+    assert client.get(f"/account/invoices/{invoice.id}").status_code == 200
 
 
 def test_a_completed_sale_becomes_a_paid_invoice_with_its_payment(
