@@ -51,6 +51,17 @@ def _party_id(value: object) -> int | None:
     return number if 0 < number <= INT4_MAX else None
 
 
+@dataclass(frozen=True)
+class SaleDetails:
+    """What a valid sale form says (also what the demo data records)."""
+
+    amount_cents: int
+    description: str
+    transaction_date: date
+    payment_method: str | None = None
+    notes: str | None = None
+
+
 class SaleForm(FlaskForm):
     amount = StringField("Amount (USD)", filters=[strip_text])
     description = StringField(
@@ -97,6 +108,17 @@ class SaleForm(FlaskForm):
     def validate_payment_method(self, field: SelectField) -> None:
         if field.data and field.data not in PAYMENT_METHODS:
             raise ValidationError("Choose a payment method from the list.")
+
+    def details(self) -> SaleDetails:
+        """Only after validate_on_submit()."""
+        assert self.amount_cents is not None
+        return SaleDetails(
+            amount_cents=self.amount_cents,
+            description=self.description.data,
+            transaction_date=self.transaction_date.data,
+            payment_method=self.payment_method.data or None,
+            notes=self.notes.data or None,
+        )
 
     def fill_defaults(self, description: str | None) -> None:
         """What a fresh form shows: the listing's title, today."""

@@ -22,7 +22,7 @@ from app.links import external_url
 from app.mail import send_template
 from app.money import format_money
 from marketplace.messaging.sending import PendingNotification, SendRefused, post_sale_message
-from marketplace.sales.forms import SaleForm
+from marketplace.sales.forms import SaleDetails
 from marketplace.sales.queries import invoice_of_sale, sale_for_tenant_or_404
 from models import (
     Contact,
@@ -104,16 +104,16 @@ def deal_text(sale: MarketplaceTransaction) -> str:
 
 def record_sale(
     seller: MarketplaceUser,
-    form: SaleForm,
+    details: SaleDetails,
     *,
     thread: MessageThread | None = None,
     party: Party | None = None,
     client_description: str | None = None,
 ) -> tuple[MarketplaceTransaction, PendingNotification | None]:
-    """A pending sale of the seller's breeder from a validated form, its audit event, and (from a conversation)
-    the deal-card message in it. SendRefused (409) if that conversation is blocked: the caller rolls back."""
-    assert seller.tenant_id is not None and form.amount_cents is not None
-    amount = form.amount_cents
+    """A pending sale of the seller's breeder, its audit event, and (from a conversation) the deal-card message in
+    it. SendRefused (409) if that conversation is blocked: the caller rolls back."""
+    assert seller.tenant_id is not None
+    amount = details.amount_cents
     fee = platform_fee_cents(amount, current_app.config["MARKETPLACE_FEE_BPS"])
     sale = MarketplaceTransaction(
         provider_tenant_id=seller.tenant_id,
@@ -122,15 +122,15 @@ def record_sale(
         client_party_id=party.id if party else None,
         client_description=client_description or None,
         service_listing_id=thread.listing_id if thread else None,
-        service_description=form.description.data,
+        service_description=details.description,
         amount_cents=amount,
         currency="USD",
         platform_fee_cents=fee,
         net_payout_cents=amount - fee,
-        transaction_date=form.transaction_date.data,
+        transaction_date=details.transaction_date,
         status="pending",
-        payment_method=form.payment_method.data or None,
-        notes=form.notes.data or None,
+        payment_method=details.payment_method,
+        notes=details.notes,
     )
     db.session.add(sale)
     db.session.flush()

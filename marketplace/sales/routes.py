@@ -70,7 +70,7 @@ def record_sale_in_thread(thread_id: int) -> BaseResponse | tuple[str, int]:
         if not form.validate_on_submit():
             return render_form(THREAD_SALE_TEMPLATE, form, thread=conversation)
         try:
-            _, notification = record_sale(me, form, thread=conversation)
+            _, notification = record_sale(me, form.details(), thread=conversation)
         except SendRefused as refused:  # blocked a moment ago
             db.session.rollback()
             return render_error(refused.status, refused.reason)
@@ -91,7 +91,7 @@ def new_sale() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         record_sale(
             me,
-            form,
+            form.details(),
             party=form.party,
             client_description=None if form.party else form.client_description.data,
         )
