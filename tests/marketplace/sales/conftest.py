@@ -22,15 +22,13 @@ def tenant():
     return TenantFactory(name="Sunny Acres", slug="sunny-acres")
 
 
+def verified_seller(tenant, **fields):
+    return MarketplaceUserFactory(user_type="service_provider", tenant=tenant, tenant_verified=True, **fields)
+
+
 @pytest.fixture
 def seller(tenant):
-    return MarketplaceUserFactory(
-        first_name="Sam",
-        last_name="Seller",
-        user_type="service_provider",
-        tenant=tenant,
-        tenant_verified=True,
-    )
+    return verified_seller(tenant, first_name="Sam", last_name="Seller")
 
 
 @pytest.fixture
@@ -55,13 +53,7 @@ def other_tenant():
 
 @pytest.fixture
 def other_seller(other_tenant):
-    return MarketplaceUserFactory(
-        first_name="Olly",
-        last_name="Other",
-        user_type="service_provider",
-        tenant=other_tenant,
-        tenant_verified=True,
-    )
+    return verified_seller(other_tenant, first_name="Olly", last_name="Other")
 
 
 @pytest.fixture

@@ -11,31 +11,20 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from models import AuditEvent, Contact, Invoice, MarketplaceTransaction
-from tests.dbserver import create_database, drop_database
+from tests.dbserver import scratch_app as scratch_database_app
 from tests.factories import MarketplaceTransactionFactory, MarketplaceUserFactory, TenantFactory
 from tests.marketplace.messaging.test_concurrency import _signed_in_client
+from tests.marketplace.sales.conftest import verified_seller
 
 
 @pytest.fixture(scope="module")
 def scratch_app(pg_server_url: str) -> Iterator[Flask]:
-    name = f"breeder_sales_concurrency_{os.getpid()}"
-    url = create_database(pg_server_url, name)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}, env_name="testing")
-    with app.app_context():
-        upgrade()
-    try:
+    with scratch_database_app(pg_server_url, f"breeder_sales_concurrency_{os.getpid()}") as app:
         yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        drop_database(pg_server_url, name)
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +37,7 @@ def _breeder_with_sales(app: Flask, count: int, **sale_fields) -> tuple[int, int
     """A breeder, its verified seller and `count` pending sales; returns (tenant id, seller id, sale ids)."""
     with app.app_context():
         tenant = TenantFactory()
-        seller = MarketplaceUserFactory(user_type="service_provider", tenant=tenant, tenant_verified=True)
+        seller = verified_seller(tenant)
         sales = [
             MarketplaceTransactionFactory(
                 provider_tenant=tenant,

@@ -11,8 +11,8 @@ import pytest
 
 from app.extensions import db
 from models import Party
-from tests.factories import MarketplaceUserFactory, PartyFactory
-from tests.marketplace.sales.conftest import audit_events, make_sale, sale_form, sales_of
+from tests.factories import PartyFactory
+from tests.marketplace.sales.conftest import audit_events, make_sale, sale_form, sales_of, verified_seller
 from tests.query_count import count_queries
 
 
@@ -327,7 +327,7 @@ def test_tenant_isolation_a_seller_of_another_breeder_sees_and_touches_nothing(
 
 
 def test_a_second_seller_of_the_same_breeder_manages_its_sales(client, login_as, post, seller, tenant):
-    colleague = MarketplaceUserFactory(user_type="service_provider", tenant=tenant, tenant_verified=True)
+    colleague = verified_seller(tenant)
     sale = make_sale(tenant)
     login_as(colleague)
     assert post(f"/dashboard/sales/{sale.id}/status", to="completed").status_code == 303
