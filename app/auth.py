@@ -67,7 +67,7 @@ def _load_identity(identity_id: str) -> SignedIn | None:
         ).one_or_none()
     elif kind == "marketplace":
         record = db.session.get(MarketplaceUser, record_id)
-        if record is not None and not record.is_active_account:
+        if record is not None and not record.in_good_standing:
             record = None
     else:
         return None

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import MarketplaceUser, Tenant, record_audit
+from models import ActorKind, MarketplaceUser, Tenant, record_audit
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
 
@@ -52,7 +52,7 @@ def link_tenant_command(email: str, tenant_slug: str) -> None:
     user.tenant_verified = True
     record_audit(
         db.session,
-        actor_kind="cli",
+        actor_kind=ActorKind.CLI,
         actor_id=None,
         action="marketplace_user.linked_tenant",
         subject_table="MarketplaceUser",

@@ -20,10 +20,14 @@ from models import (
     Contact,
     Invoice,
     InvoiceLineItem,
+    InvoiceStatus,
     MarketplaceTransaction,
     Party,
+    PartyType,
     Payment,
+    PaymentStatus,
     Tenant,
+    TransactionStatus,
 )
 from models.sales import platform_fee_cents
 from models.types import utcnow
@@ -121,7 +125,7 @@ def _get_or_create_contact(tenant: Tenant, spec: DemoContact, password: str) -> 
         party = insert(
             Party(
                 tenant_id=tenant.id,
-                type="person",
+                type=PartyType.PERSON,
                 name=f"{spec.first_name} {spec.last_name}",
                 email=spec.email,
             )
@@ -154,14 +158,15 @@ def _invoice_exists(tenant_id: int, number: str) -> bool:
 def _add_invoice(tenant_id: int, party_id: int, spec: DemoInvoice, **marketplace: Any) -> None:
     now = utcnow()
     total = sum(line.amount_cents for line in spec.lines)
-    issued_at = None if spec.status == "draft" else now - timedelta(days=spec.issued_days_ago)
+    issued_at = None if spec.status == InvoiceStatus.DRAFT else now - timedelta(days=spec.issued_days_ago)
+    settled = spec.status in (InvoiceStatus.PAID, InvoiceStatus.VOID)
     invoice = Invoice(
         tenant_id=tenant_id,
         client_party_id=party_id,
         number=spec.number,
         status=spec.status,
         amount_cents=total,
-        balance_cents=0 if spec.status in ("paid", "void") else total - spec.paid_cents,
+        balance_cents=0 if settled else total - spec.paid_cents,
         deposit_cents=spec.deposit_cents,
         currency="USD",
         issued_at=issued_at,
@@ -188,7 +193,7 @@ def _add_invoice(tenant_id: int, party_id: int, spec: DemoInvoice, **marketplace
                 tenant_id=tenant_id,
                 invoice_id=invoice.id,
                 amount_cents=spec.paid_cents,
-                status="succeeded",
+                status=PaymentStatus.SUCCEEDED,
                 method="card",
                 paid_at=(issued_at or now) + timedelta(days=3),
                 reference=f"ch_{spec.number.lower()}",
@@ -236,7 +241,7 @@ def seed_marketplace_sales(demo: BillingDemo, contacts: Contacts, marketplace: M
                 platform_fee_cents=fee,
                 net_payout_cents=amount - fee,
                 transaction_date=utcnow().date() - timedelta(days=sale.days_ago),
-                status="completed",
+                status=TransactionStatus.COMPLETED,
                 payment_method="card",
             )
         )
@@ -244,7 +249,7 @@ def seed_marketplace_sales(demo: BillingDemo, contacts: Contacts, marketplace: M
             tenant=sale.tenant,
             client=sale.client,
             number=sale.number,
-            status="issued",
+            status=InvoiceStatus.ISSUED,
             lines=[
                 DemoLine(description=f"Marketplace: {listing.title}", quantity=1, unit_price_cents=amount)
             ],

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.passwords import hash_password
 from demo.loader import insert, read, records
-from models import MarketplaceUser, ServiceListing, Tenant
+from models import ListingStatus, MarketplaceUser, ServiceListing, Tenant, UserType
 from models.types import utcnow
 
 
@@ -19,7 +19,7 @@ class DemoUser:
     email: str
     first_name: str
     last_name: str
-    user_type: str = "buyer"
+    user_type: str = UserType.BUYER
     tenant: str | None = None
 
 
@@ -37,7 +37,7 @@ class DemoListing:
     tags: list[str]
     description: str
     price_cents: int | None = None
-    status: str = "active"
+    status: str = ListingStatus.ACTIVE
 
 
 @dataclass(frozen=True)

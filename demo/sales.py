@@ -14,7 +14,7 @@ from demo.loader import read, records
 from demo.marketplace import MarketplaceRows
 from marketplace.sales.forms import SaleDetails
 from marketplace.sales.invoicing import create_invoice, move_sale, record_sale
-from models import MarketplaceTransaction, MessageThread
+from models import MarketplaceTransaction, MessageThread, TransactionStatus
 from models.types import utcnow
 
 
@@ -27,7 +27,7 @@ class DemoSale:
     amount_cents: int
     days_ago: int
     payment_method: str | None = None
-    status: str = "pending"
+    status: TransactionStatus = TransactionStatus.PENDING
     invoiced: bool = False
 
 
@@ -57,7 +57,7 @@ def _add_sale(spec: DemoSale, rows: MarketplaceRows) -> None:
         payment_method=spec.payment_method,
     )
     sale, _ = record_sale(seller, details, thread=thread)
-    if spec.status != "pending":
+    if spec.status != TransactionStatus.PENDING:
         move_sale(sale.id, seller.tenant_id, spec.status, seller)
     if spec.invoiced:
         create_invoice(sale.id, seller.tenant_id, seller)

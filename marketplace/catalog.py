@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.money import format_money
+from models import PriceType
 
 CATEGORIES: dict[str, str] = {
     "stud_service": "Stud service",
@@ -30,15 +31,20 @@ US_STATES: dict[str, str] = {
     "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
 }  # fmt: skip
 
-# Keys are the spec's CHECK values on ServiceListing.price_type.
-PRICE_TYPES: dict[str, str] = {
-    "fixed": "Fixed price",
-    "hourly": "Per hour",
-    "daily": "Per day",
-    "per_session": "Per session",
-    "quote": "Ask for a quote",
+# A label for every ServiceListing.price_type (models.PriceType, whose values the CHECK allows), in form order.
+PRICE_TYPES: dict[PriceType, str] = {
+    PriceType.FIXED: "Fixed price",
+    PriceType.HOURLY: "Per hour",
+    PriceType.DAILY: "Per day",
+    PriceType.PER_SESSION: "Per session",
+    PriceType.QUOTE: "Ask for a quote",
 }
-PRICE_SUFFIXES = {"fixed": "fixed", "hourly": "/ hour", "daily": "/ day", "per_session": "/ session"}
+PRICE_SUFFIXES: dict[PriceType, str] = {
+    PriceType.FIXED: "fixed",
+    PriceType.HOURLY: "/ hour",
+    PriceType.DAILY: "/ day",
+    PriceType.PER_SESSION: "/ session",
+}
 
 
 def category_label(key: str | None) -> str:
@@ -51,7 +57,7 @@ def state_label(code: str | None) -> str:
 
 def price_label(price_cents: int | None, price_type: str | None, currency: str | None = "USD") -> str:
     """'$45.00 / hour', '$300.00 fixed', 'Ask for a quote'."""
-    if price_type == "quote" or price_cents is None:
+    if price_type == PriceType.QUOTE or price_cents is None:
         return "Ask for a quote"
     suffix = PRICE_SUFFIXES.get(price_type or "", "")
     return f"{format_money(price_cents, currency)} {suffix}".strip()

@@ -1,19 +1,19 @@
 """The shared model package: one typed Base, one module per area. Import models from here."""
 
-from models.audit import ACTOR_KINDS, AuditEvent, record_audit
+from models.audit import ActorKind, AuditEvent, record_audit
 from models.base import Base
-from models.billing import INVOICE_STATUSES, PAYMENT_STATUSES, Invoice, InvoiceLineItem, Payment
+from models.billing import Invoice, InvoiceLineItem, InvoiceStatus, Payment, PaymentStatus
 from models.marketplace import (
-    LISTING_STATUSES,
-    PRICE_TYPES,
-    TRANSACTION_STATUSES,
-    USER_STATUSES,
-    USER_TYPES,
+    ListingStatus,
     MarketplaceTransaction,
     MarketplaceUser,
+    PriceType,
     ServiceListing,
+    TransactionStatus,
+    UserStatus,
+    UserType,
 )
-from models.messaging import THREAD_STATUSES, Message, MessageNotification, MessageThread
+from models.messaging import Message, MessageNotification, MessageThread, ThreadStatus
 from models.mixins import SoftDelete, TenantOwned
 from models.sales import (
     SALE_TRANSITIONS,
@@ -24,39 +24,39 @@ from models.sales import (
     platform_fee_cents,
 )
 from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
-from models.tenancy import PARTY_TYPES, Contact, Party, Tenant
+from models.tenancy import Contact, Party, PartyType, Tenant
 
 __all__ = [
-    "ACTOR_KINDS",
     "ALL_TENANTS",
     "INCLUDE_DELETED",
-    "INVOICE_STATUSES",
-    "LISTING_STATUSES",
-    "PARTY_TYPES",
-    "PAYMENT_STATUSES",
-    "PRICE_TYPES",
     "SALE_TRANSITIONS",
-    "THREAD_STATUSES",
-    "TRANSACTION_STATUSES",
-    "USER_STATUSES",
-    "USER_TYPES",
+    "ActorKind",
     "AuditEvent",
     "Base",
     "Contact",
     "Invoice",
     "InvoiceLineItem",
     "InvoiceNumberCounter",
+    "InvoiceStatus",
+    "ListingStatus",
     "MarketplaceTransaction",
     "MarketplaceUser",
     "Message",
     "MessageNotification",
     "MessageThread",
     "Party",
+    "PartyType",
     "Payment",
+    "PaymentStatus",
+    "PriceType",
     "ServiceListing",
     "SoftDelete",
     "Tenant",
     "TenantOwned",
+    "ThreadStatus",
+    "TransactionStatus",
+    "UserStatus",
+    "UserType",
     "allocate_invoice_number",
     "can_move",
     "current_tenant_id",

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, Integer, String, text
+from sqlalchemy import BigInteger, ForeignKey, Identity, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
-from models.types import SPEC_TIMESTAMP
+from models.types import SPEC_TIMESTAMP, check_in
 
-# Who acted: a portal contact, a marketplace user, the application itself (webhooks, jobs) or an operator's command.
-ACTOR_KINDS = ("contact", "marketplace_user", "system", "cli")
+
+class ActorKind(StrEnum):
+    """Who acted: a portal contact, a marketplace user, the application itself (webhooks, jobs) or an operator's
+    command."""
+
+    CONTACT = "contact"
+    MARKETPLACE_USER = "marketplace_user"
+    SYSTEM = "system"
+    CLI = "cli"
+
 
 # The transaction's time in UTC, stored naive like every timestamp here (plain now() would store the session's
 # local time in a TIMESTAMP WITHOUT TIME ZONE column).
@@ -36,7 +45,7 @@ class AuditEvent(Base):
 
     __tablename__ = "AuditEvent"
     __table_args__ = (
-        CheckConstraint(f"actor_kind IN {ACTOR_KINDS!r}", name="actor_kind"),
+        check_in("actor_kind", ActorKind),
         Index("AuditEvent_tenant_id_occurred_at_idx", "tenant_id", text("occurred_at DESC")),
         Index("AuditEvent_subject_table_subject_id_idx", "subject_table", "subject_id"),
     )
@@ -76,8 +85,8 @@ def record_audit(
     table's name as the database spells it ("MarketplaceTransaction"); before and after hold JSON values (dicts
     of plain str/int/bool/None: convert dates and Decimals first).
     """
-    if actor_kind not in ACTOR_KINDS:
-        raise ValueError(f"actor_kind must be one of {', '.join(ACTOR_KINDS)}; got {actor_kind!r}")
+    if actor_kind not in tuple(ActorKind):
+        raise ValueError(f"actor_kind must be one of {', '.join(ActorKind)}; got {actor_kind!r}")
     event = AuditEvent(
         actor_kind=actor_kind,
         actor_id=actor_id,

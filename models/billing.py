@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -18,28 +19,43 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
 from models.mixins import PrismaTimestamps, SoftDelete, TenantOwned
-from models.types import PRISMA_TIMESTAMP, intpk, utcnow
+from models.types import PRISMA_TIMESTAMP, check_in, intpk, utcnow
 
 if TYPE_CHECKING:
     from models.marketplace import MarketplaceTransaction
     from models.tenancy import Party, Tenant
 
-INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    VOID = "void"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
 # What a breeder's client may see (never drafts), and which of those may still be owed money.
-CLIENT_VISIBLE_STATUSES = ("issued", "partially_paid", "paid", "void")
-OPEN_STATUSES = ("issued", "partially_paid")
+CLIENT_VISIBLE_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
 class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     __tablename__ = "Invoice"
     __table_args__ = (
         Index("Invoice_tenantId_number_key", "tenantId", "number", unique=True),
-        CheckConstraint(f"status IN {INVOICE_STATUSES!r}", name="status"),
+        check_in("status", InvoiceStatus),
         Index("Invoice_tenantId_status_createdAt_idx", "tenantId", "status", text('"createdAt" DESC')),
         Index(
             "Invoice_clientPartyId_status_idx",
@@ -77,7 +93,9 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
         "clientPartyId", ForeignKey("Party.id", ondelete="SET NULL", onupdate="CASCADE")
     )
     number: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, server_default="draft", default="draft")
+    status: Mapped[str] = mapped_column(
+        Text, server_default=InvoiceStatus.DRAFT.value, default=InvoiceStatus.DRAFT
+    )
     amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
     balance_cents: Mapped[int] = mapped_column("balanceCents", BigInteger)
     deposit_cents: Mapped[int | None] = mapped_column("depositCents", BigInteger)
@@ -100,15 +118,19 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.paid_at")
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(OPEN_STATUSES)
+
     @property
     def is_overdue(self) -> bool:
         """Derived, never stored: past due with money still owed."""
-        return (
-            self.status in OPEN_STATUSES
-            and self.balance_cents > 0
-            and self.due_at is not None
-            and self.due_at < utcnow()
-        )
+        return self.is_open and self.balance_cents > 0 and self.due_at is not None and self.due_at < utcnow()
 
     @classmethod
     def shown_to_party(cls, party_id: int | ColumnElement[int]) -> ColumnElement[bool]:
@@ -118,13 +140,9 @@ class Invoice(TenantOwned, SoftDelete, PrismaTimestamps, Base):
         return and_(cls.client_party_id == party_id, cls.status.in_(CLIENT_VISIBLE_STATUSES))
 
     @classmethod
-    def open_criterion(cls) -> ColumnElement[bool]:
-        return cls.status.in_(OPEN_STATUSES)
-
-    @classmethod
     def owing_criterion(cls) -> ColumnElement[bool]:
         """Open with money still owed: what a balance due adds up and the marketplace's invoice badge counts."""
-        return and_(cls.open_criterion(), cls.balance_cents > 0)
+        return and_(cls.is_open, cls.balance_cents > 0)
 
 
 class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
@@ -148,7 +166,7 @@ class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
 class Payment(TenantOwned, PrismaTimestamps, Base):
     __tablename__ = "Payment"
     __table_args__ = (
-        CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status"),
+        check_in("status", PaymentStatus),
         Index("Payment_invoiceId_status_idx", "invoiceId", "status"),
     )
 
@@ -157,7 +175,9 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
         "invoiceId", ForeignKey("Invoice.id", ondelete="RESTRICT", onupdate="CASCADE")
     )
     amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
-    status: Mapped[str] = mapped_column(Text, server_default="pending", default="pending")
+    status: Mapped[str] = mapped_column(
+        Text, server_default=PaymentStatus.PENDING.value, default=PaymentStatus.PENDING
+    )
     method: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None] = mapped_column("paidAt", PRISMA_TIMESTAMP)
     reference: Mapped[str | None] = mapped_column(Text)

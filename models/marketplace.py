@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Computed,
     Date,
     ForeignKey,
@@ -19,32 +21,63 @@ from sqlalchemy import (
     Text,
     event,
     false,
+    func,
+    or_,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
 from models.mixins import SpecTimestamps
-from models.types import SPEC_TIMESTAMP, intpk
+from models.types import SPEC_TIMESTAMP, check_in, intpk
 
 if TYPE_CHECKING:
     from models.billing import Invoice
     from models.messaging import Message, MessageThread
     from models.tenancy import Contact, Party, Tenant
 
-USER_TYPES = ("buyer", "service_provider", "both")
-USER_STATUSES = ("active", "suspended", "banned")
-LISTING_STATUSES = ("draft", "active", "inactive", "suspended")
-PRICE_TYPES = ("fixed", "hourly", "daily", "per_session", "quote")
-TRANSACTION_STATUSES = ("pending", "completed", "cancelled", "refunded")
+
+class UserType(StrEnum):
+    BUYER = "buyer"
+    SERVICE_PROVIDER = "service_provider"
+    BOTH = "both"
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    BANNED = "banned"
+
+
+class ListingStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+
+
+class PriceType(StrEnum):
+    FIXED = "fixed"
+    HOURLY = "hourly"
+    DAILY = "daily"
+    PER_SESSION = "per_session"
+    QUOTE = "quote"
+
+
+class TransactionStatus(StrEnum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
 
 
 class MarketplaceUser(SpecTimestamps, Base):
     __tablename__ = "MarketplaceUser"
     __table_args__ = (
-        CheckConstraint(f"user_type IN {USER_TYPES!r}", name="user_type"),
-        CheckConstraint(f"status IN {USER_STATUSES!r}", name="status"),
+        check_in("user_type", UserType),
+        check_in("status", UserStatus),
         Index("MarketplaceUser_tenantId_idx", "tenant_id", postgresql_where=text("tenant_id IS NOT NULL")),
         Index(
             "MarketplaceUser_stripe_key",
@@ -62,11 +95,15 @@ class MarketplaceUser(SpecTimestamps, Base):
     last_name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(50))
     avatar_url: Mapped[str | None] = mapped_column(String(500))
-    user_type: Mapped[str | None] = mapped_column(String(50), server_default="buyer", default="buyer")
+    user_type: Mapped[str | None] = mapped_column(
+        String(50), server_default=UserType.BUYER.value, default=UserType.BUYER
+    )
     tenant_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("Tenant.id", ondelete="SET NULL"))
     tenant_verified: Mapped[bool | None] = mapped_column(Boolean, server_default=false(), default=False)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str | None] = mapped_column(String(50), server_default="active", default="active")
+    status: Mapped[str | None] = mapped_column(
+        String(50), server_default=UserStatus.ACTIVE.value, default=UserStatus.ACTIVE
+    )
 
     tenant: Mapped[Tenant | None] = relationship(back_populates="marketplace_users")
     contacts: Mapped[list[Contact]] = relationship(back_populates="marketplace_user")
@@ -87,25 +124,53 @@ class MarketplaceUser(SpecTimestamps, Base):
         back_populates="provider_user", foreign_keys="MarketplaceTransaction.provider_user_id"
     )
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
+        """The name others see: first and last name, either one alone, or else the e-mail address up to the @."""
         full = " ".join(part for part in (self.first_name, self.last_name) if part)
         return full or self.email.split("@", 1)[0]
 
-    @property
-    def is_provider(self) -> bool:
-        return self.user_type in ("service_provider", "both")
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        # nullif: concat_ws skips NULLs but not empty strings, which Python's `if part` skips.
+        full = func.concat_ws(" ", func.nullif(cls.first_name, ""), func.nullif(cls.last_name, ""))
+        return func.coalesce(func.nullif(full, ""), func.split_part(cls.email, "@", 1))
+
+    @hybrid_property
+    def in_good_standing(self) -> bool:
+        """May sign in, send messages and be listed publicly. No status (NULL) counts as active."""
+        return self.status in (None, UserStatus.ACTIVE)
+
+    @in_good_standing.inplace.expression
+    @classmethod
+    def _in_good_standing_expression(cls) -> ColumnElement[bool]:
+        return or_(cls.status.is_(None), cls.status == UserStatus.ACTIVE)
+
+    @hybrid_property
+    def not_in_good_standing(self) -> bool:
+        return not self.in_good_standing
+
+    @not_in_good_standing.inplace.expression
+    @classmethod
+    def _not_in_good_standing_expression(cls) -> ColumnElement[bool]:
+        """Exactly the rows `in_good_standing` leaves out, as a positive condition that finds the few such
+        providers, so the listing browser's counts subtract or anti-join just those (marketplace.browse.facets).
+        For a NULL status `status <> 'active'` is NULL, which WHERE treats as false: NULL stays in good standing
+        here too. Never negate it in SQL (`~`): NOT NULL is still NULL, so NULL statuses would drop out of both
+        sides; use `in_good_standing` instead."""
+        return cls.status != UserStatus.ACTIVE
 
     @property
-    def is_active_account(self) -> bool:
-        return self.status in (None, "active")
+    def is_provider(self) -> bool:
+        return self.user_type in (UserType.SERVICE_PROVIDER, UserType.BOTH)
 
 
 class ServiceListing(SpecTimestamps, Base):
     __tablename__ = "ServiceListing"
     __table_args__ = (
-        CheckConstraint(f"status IN {LISTING_STATUSES!r}", name="status"),
-        CheckConstraint(f"price_type IN {PRICE_TYPES!r}", name="price_type"),
+        check_in("status", ListingStatus),
+        check_in("price_type", PriceType),
         Index("ServiceListing_providerUserId_idx", "provider_user_id"),
         Index(
             "ServiceListing_active_idx",
@@ -164,7 +229,9 @@ class ServiceListing(SpecTimestamps, Base):
     state: Mapped[str | None] = mapped_column(String(50))
     zip_code: Mapped[str | None] = mapped_column(String(20))
     service_area_miles: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str | None] = mapped_column(String(50), server_default="draft", default="draft")
+    status: Mapped[str | None] = mapped_column(
+        String(50), server_default=ListingStatus.DRAFT.value, default=ListingStatus.DRAFT
+    )
     images: Mapped[Any | None] = mapped_column(JSONB)
     tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     category_metadata: Mapped[Any | None] = mapped_column(JSONB)
@@ -184,7 +251,7 @@ class ServiceListing(SpecTimestamps, Base):
 class MarketplaceTransaction(SpecTimestamps, Base):
     __tablename__ = "MarketplaceTransaction"
     __table_args__ = (
-        CheckConstraint(f"status IN {TRANSACTION_STATUSES!r}", name="status"),
+        check_in("status", TransactionStatus),
         Index("MarketplaceTransaction_provider_idx", "provider_tenant_id", text("transaction_date DESC")),
         Index(
             "MarketplaceTransaction_client_party_idx",
@@ -232,7 +299,9 @@ class MarketplaceTransaction(SpecTimestamps, Base):
     platform_fee_cents: Mapped[int | None] = mapped_column(BigInteger, server_default="0", default=0)
     net_payout_cents: Mapped[int | None] = mapped_column(BigInteger)
     transaction_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str | None] = mapped_column(String(50), server_default="completed", default="completed")
+    status: Mapped[str | None] = mapped_column(
+        String(50), server_default=TransactionStatus.COMPLETED.value, default=TransactionStatus.COMPLETED
+    )
     payment_method: Mapped[str | None] = mapped_column(String(50))
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(255))
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
-from models.types import SPEC_TIMESTAMP, intpk, utcnow
+from models.types import SPEC_TIMESTAMP, check_in, intpk, utcnow
 
 if TYPE_CHECKING:
     from models.marketplace import MarketplaceUser, ServiceListing
 
-THREAD_STATUSES = ("active", "archived", "blocked")
+
+class ThreadStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    BLOCKED = "blocked"
 
 
 class MessageThread(Base):
     __tablename__ = "MessageThread"
     __table_args__ = (
-        CheckConstraint(f"status IN {THREAD_STATUSES!r}", name="status"),
+        check_in("status", ThreadStatus),
         Index("MessageThread_buyer_idx", "buyer_user_id", text("last_message_at DESC")),
         Index("MessageThread_seller_idx", "seller_user_id", text("last_message_at DESC")),
         Index("MessageThread_listing_idx", "listing_id", postgresql_where=text("listing_id IS NOT NULL")),
@@ -54,7 +59,9 @@ class MessageThread(Base):
     buyer_user_id: Mapped[int] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="CASCADE"))
     seller_user_id: Mapped[int] = mapped_column(ForeignKey("MarketplaceUser.id", ondelete="CASCADE"))
     subject: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str | None] = mapped_column(String(50), server_default="active", default="active")
+    status: Mapped[str | None] = mapped_column(
+        String(50), server_default=ThreadStatus.ACTIVE.value, default=ThreadStatus.ACTIVE
+    )
     last_message_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
     created_at: Mapped[datetime | None] = mapped_column(
         SPEC_TIMESTAMP, server_default=func.now(), default=utcnow
@@ -73,9 +80,6 @@ class MessageThread(Base):
         back_populates="seller_threads", foreign_keys=[seller_user_id]
     )
     messages: WriteOnlyMapped[Message] = relationship(back_populates="thread", order_by="Message.created_at")
-
-    def is_participant(self, user_id: int) -> bool:
-        return user_id in (self.buyer_user_id, self.seller_user_id)
 
     def other_party_id(self, user_id: int) -> int:
         return self.seller_user_id if user_id == self.buyer_user_id else self.buyer_user_id

@@ -35,10 +35,6 @@ class SoftDelete:
 
     deleted_at: Mapped[datetime | None] = mapped_column("deletedAt", SPEC_TIMESTAMP)
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
     def soft_delete(self) -> None:
         self.deleted_at = utcnow()
 

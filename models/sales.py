@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
+from models.marketplace import TransactionStatus
 
 # ---- The platform fee ----------------------------------------------------------------------------------------
 
@@ -48,11 +49,11 @@ def net_payout_cents(amount_cents: int, fee_bps: int) -> int:
 
 # ---- Status moves ---------------------------------------------------------------------------------------------
 
-# MarketplaceTransaction.status (the spec's CHECK allows pending, completed, cancelled, refunded). A sale is
-# recorded pending or completed; cancelled and refunded are final. Plain strings: StrEnum members compare equal.
+# MarketplaceTransaction.status. A sale is recorded pending or completed; cancelled and refunded are final.
+# Plain strings from the database look these up: a StrEnum member equals and hashes as its value.
 SALE_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "pending": frozenset({"completed", "cancelled"}),
-    "completed": frozenset({"refunded"}),
+    TransactionStatus.PENDING: frozenset({TransactionStatus.COMPLETED, TransactionStatus.CANCELLED}),
+    TransactionStatus.COMPLETED: frozenset({TransactionStatus.REFUNDED}),
 }
 
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
 from models.mixins import PrismaTimestamps, SoftDelete, TenantOwned
-from models.types import SPEC_TIMESTAMP, intpk
+from models.types import SPEC_TIMESTAMP, check_in, intpk
 
 if TYPE_CHECKING:
     from models.billing import Invoice
     from models.marketplace import MarketplaceTransaction, MarketplaceUser
 
-PARTY_TYPES = ("person", "organization")
+
+class PartyType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
 
 
 class Tenant(PrismaTimestamps, Base):
@@ -40,7 +44,7 @@ class Tenant(PrismaTimestamps, Base):
 class Party(TenantOwned, PrismaTimestamps, Base):
     __tablename__ = "Party"
     __table_args__ = (
-        CheckConstraint(f"type IN {PARTY_TYPES!r}", name="type"),
+        check_in("type", PartyType),
         Index("Party_tenantId_idx", "tenantId"),
     )
 

@@ -1,9 +1,10 @@
 """Reusable column types: keep the customer's two naming styles (camelCase and snake_case) in one place."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated
 
-from sqlalchemy import BigInteger, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, Integer
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import mapped_column
 
@@ -17,12 +18,14 @@ def utcnow() -> datetime:
 INT4_MAX = 2_147_483_647
 
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
-cents = Annotated[int, mapped_column(BigInteger)]
-text = Annotated[str, mapped_column(Text)]
-str255 = Annotated[str, mapped_column(String(255))]
 
 # Prisma's DateTime: TIMESTAMP(3). The spec's own new columns are plain TIMESTAMP.
 PRISMA_TIMESTAMP = TIMESTAMP(precision=3)
 SPEC_TIMESTAMP = TIMESTAMP()
 
-server_now = func.now()
+
+def check_in(column: str, allowed: type[StrEnum]) -> CheckConstraint:
+    """The spec's `CHECK (column IN ('a', 'b', ...))`, from the enum the code compares against, in the same text
+    the spec writes. The column stays VARCHAR/TEXT (the customer's Prisma app reads it): no PostgreSQL ENUM."""
+    values = ", ".join("'{}'".format(member.value.replace("'", "''")) for member in allowed)
+    return CheckConstraint(f"{column} IN ({values})", name=column, info={"allowed": allowed})

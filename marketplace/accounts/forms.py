@@ -9,11 +9,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.forms import email_field, password_field, strip_text
 from app.passwords import password_problems
+from models import UserType
 
 USER_TYPE_CHOICES = [
-    SelectChoice("buyer", "I am looking for services"),
-    SelectChoice("service_provider", "I provide services"),
-    SelectChoice("both", "Both"),
+    SelectChoice(UserType.BUYER, "I am looking for services"),
+    SelectChoice(UserType.SERVICE_PROVIDER, "I provide services"),
+    SelectChoice(UserType.BOTH, "Both"),
 ]
 
 
@@ -37,7 +38,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
     first_name = StringField("First name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
     last_name = StringField("Last name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
-    user_type = RadioField("I am joining as", choices=USER_TYPE_CHOICES, default="buyer")
+    user_type = RadioField("I am joining as", choices=USER_TYPE_CHOICES, default=UserType.BUYER)
 
     def password_context(self) -> list[str]:
         return [self.email.data or "", self.first_name.data or "", self.last_name.data or ""]

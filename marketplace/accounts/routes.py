@@ -39,11 +39,11 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.accounts.queries import user_by_email
-from models import MarketplaceUser
+from models import MarketplaceUser, UserStatus
 
 INACTIVE_MESSAGES = {
-    "suspended": "This account is suspended. Please contact support.",
-    "banned": "This account has been closed.",
+    UserStatus.SUSPENDED: "This account is suspended. Please contact support.",
+    UserStatus.BANNED: "This account has been closed.",
 }
 
 
@@ -94,7 +94,7 @@ def register() -> str | tuple[str, int] | BaseResponse:
             last_name=form.last_name.data,
             user_type=form.user_type.data,
             email_verified=False,
-            status="active",
+            status=UserStatus.ACTIVE,
         )
         db.session.add(user)
         try:
@@ -122,9 +122,9 @@ def login() -> str | tuple[str, int] | BaseResponse:
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
         if verify_password(user.password_hash if user else None, form.password.data) and user:
-            if not user.is_active_account:
+            if not user.in_good_standing:
                 form.form_errors.append(
-                    INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES["suspended"])
+                    INACTIVE_MESSAGES.get(user.status or "", INACTIVE_MESSAGES[UserStatus.SUSPENDED])
                 )
                 mark_failed_attempt()
                 return render_template("marketplace/accounts/login.html", form=form, next_url=next_url), 403
@@ -169,7 +169,7 @@ def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
     user.email_verified = True
     db.session.commit()
     flash("Thank you: your e-mail address is confirmed.", "success")
-    if not user.is_active_account:
+    if not user.in_good_standing:
         return redirect(url_for("marketplace.login"))
     sign_in("marketplace", user)
     return redirect(_landing_for(user))
@@ -217,7 +217,7 @@ def reset_password(token: str) -> str | tuple[str, int] | BaseResponse:
         user.password_hash = hash_password(form.password.data)
         user.email_verified = True  # the link reached the mailbox, which is what verification proves
         db.session.commit()
-        if not user.is_active_account:
+        if not user.in_good_standing:
             flash("Your password is changed, but this account cannot sign in.", "info")
             return redirect(url_for("marketplace.login"))
         sign_in("marketplace", user)

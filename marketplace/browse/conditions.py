@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 
 from marketplace.browse.forms import BrowseFilters
-from models import MarketplaceUser, ServiceListing
-
-
-def provider_in_good_standing() -> ColumnElement[bool]:
-    return or_(MarketplaceUser.status.is_(None), MarketplaceUser.status == "active")
-
-
-def provider_not_in_good_standing() -> ColumnElement[bool]:
-    """Exactly the complement of provider_in_good_standing: a NULL status compares as unknown, so it stays out."""
-    return MarketplaceUser.status != "active"
+from models import ListingStatus, ServiceListing
 
 
 def listing_conditions(
     filters: BrowseFilters, tsquery: Any, *, with_category: bool
 ) -> list[ColumnElement[bool]]:
-    """What the visitor asked for, on ServiceListing alone (the provider's standing is the caller's join)."""
-    conditions = [ServiceListing.status == "active"]
+    """What the visitor asked for, on ServiceListing alone (the provider's standing is the caller's join:
+    MarketplaceUser.in_good_standing, or its complement not_in_good_standing)."""
+    conditions = [ServiceListing.status == ListingStatus.ACTIVE]
     if tsquery is not None:
         conditions.append(ServiceListing.search_vector.op("@@")(tsquery))
     if with_category and filters.category:

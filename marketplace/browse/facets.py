@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 from app.extensions import db
 from marketplace.browse import facet_cache
-from marketplace.browse.conditions import listing_conditions, provider_not_in_good_standing
+from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts, CountsSlot
 from marketplace.browse.forms import BrowseFilters
 from models import MarketplaceUser, ServiceListing
@@ -59,7 +59,7 @@ def category_counts(filters: BrowseFilters, tsquery: Any) -> Counts:
 def _in_good_standing(conditions: list[ColumnElement[bool]]) -> Select[Any]:
     from_provider_not_in_good_standing = (
         exists()
-        .where(MarketplaceUser.id == ServiceListing.provider_user_id, provider_not_in_good_standing())
+        .where(MarketplaceUser.id == ServiceListing.provider_user_id, MarketplaceUser.not_in_good_standing)
         .correlate(ServiceListing)
     )
     return (
@@ -73,7 +73,9 @@ def _all_minus_not_in_good_standing(conditions: list[ColumnElement[bool]]) -> Se
     every_match = select(ServiceListing.category, func.count().label("matches")).where(*conditions)
     # An array, not a join: given a join, the planner reads all of ServiceListing_facets_idx to hash it.
     provider_ids = cast(
-        select(func.array_agg(MarketplaceUser.id)).where(provider_not_in_good_standing()).scalar_subquery(),
+        select(func.array_agg(MarketplaceUser.id))
+        .where(MarketplaceUser.not_in_good_standing)
+        .scalar_subquery(),
         ARRAY(Integer),
     )
     of_providers_not_in_good_standing = select(

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
 from sqlalchemy.engine import Row
 
 from app.extensions import db
-from marketplace.browse.conditions import listing_conditions, provider_in_good_standing
+from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts
 from marketplace.browse.facets import category_counts, counts_slot
 from marketplace.browse.forms import BrowseFilters, Cursor
@@ -93,7 +93,7 @@ def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
         select()
         .select_from(ServiceListing)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(*conditions, provider_in_good_standing())
+        .where(*conditions, MarketplaceUser.in_good_standing)
     )
 
 
@@ -155,10 +155,6 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         )
     page_ids = _page_ids(filters, tsquery, sort_key, matches, cursor, walk_descending)
 
-    provider_name = func.coalesce(
-        func.nullif(func.concat_ws(" ", MarketplaceUser.first_name, MarketplaceUser.last_name), ""),
-        func.split_part(MarketplaceUser.email, "@", 1),
-    )
     listed = (
         select(
             ServiceListing.id,
@@ -171,7 +167,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.city,
             ServiceListing.state,
             ServiceListing.tags,
-            provider_name.label("provider_name"),
+            MarketplaceUser.display_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
             page_ids.c.sort_key,
             page_ids.c.sort_text,

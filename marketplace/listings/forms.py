@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from app.forms import strip_text
 from app.money import MoneyError, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
-from models import ServiceListing
+from models import PriceType, ServiceListing
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 30
@@ -86,7 +86,7 @@ class ListingForm(FlaskForm):
 
     def validate_price(self, field: StringField) -> None:
         self.price_cents = None
-        if self.price_type.data == "quote":
+        if self.price_type.data == PriceType.QUOTE:
             if field.data:
                 raise ValidationError("A quote has no price: leave this empty, or choose another price type.")
             return

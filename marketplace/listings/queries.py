@@ -7,16 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import MarketplaceUser, ServiceListing
+from models import ListingStatus, MarketplaceUser, ServiceListing
 
 OTHER_LISTINGS_SHOWN = 6
 
 
 def publicly_visible():
     """Listings anyone may see: active, from an active provider. Used by every public query."""
-    return (ServiceListing.status == "active") & (
-        MarketplaceUser.status.is_(None) | (MarketplaceUser.status == "active")
-    )
+    return (ServiceListing.status == ListingStatus.ACTIVE) & MarketplaceUser.in_good_standing
 
 
 def public_listing_or_404(listing_id: int) -> ServiceListing:

@@ -17,7 +17,7 @@ from marketplace.listings.queries import (
     owned_listings,
     public_listing_or_404,
 )
-from models import LISTING_STATUSES, ServiceListing
+from models import ListingStatus, ServiceListing
 from models.types import utcnow
 
 
@@ -44,15 +44,16 @@ def listing(listing_id: int) -> str:
 @provider_required
 def dashboard_listings() -> str:
     user = signed_in_marketplace_user()
+    statuses = list(ListingStatus)
     status = request.args.get("status")
-    if status not in LISTING_STATUSES:
+    if status not in statuses:
         status = None
     return render_template(
         "marketplace/listings/dashboard.html",
         listings=owned_listings(user, status),
         counts=owned_listing_counts(user),
         status=status,
-        statuses=LISTING_STATUSES,
+        statuses=statuses,
     )
 
 
@@ -65,7 +66,7 @@ def new_listing() -> tuple[str, int] | BaseResponse:
     user = signed_in_marketplace_user()
     form = ListingForm()
     if form.validate_on_submit():
-        listing = ServiceListing(provider_user_id=user.id, status="draft")
+        listing = ServiceListing(provider_user_id=user.id, status=ListingStatus.DRAFT)
         form.apply_to(listing)
         db.session.add(listing)
         db.session.commit()
@@ -96,10 +97,10 @@ def publish_listing(listing_id: int) -> BaseResponse:
     listing = listing_for_owner_or_404(listing_id, user)
     if not user.email_verified:
         flash("Confirm your e-mail address before you publish a listing.", "error")
-    elif listing.status == "suspended":
+    elif listing.status == ListingStatus.SUSPENDED:
         flash("This listing is suspended. Only an administrator can lift a suspension.", "error")
-    elif listing.status in ("draft", "inactive"):
-        listing.status = "active"
+    elif listing.status in (ListingStatus.DRAFT, ListingStatus.INACTIVE):
+        listing.status = ListingStatus.ACTIVE
         listing.published_at = utcnow()
         db.session.commit()
         flash(f"“{listing.title}” is published.", "success")
@@ -110,8 +111,8 @@ def publish_listing(listing_id: int) -> BaseResponse:
 @provider_required
 def unpublish_listing(listing_id: int) -> BaseResponse:
     listing = listing_for_owner_or_404(listing_id, signed_in_marketplace_user())
-    if listing.status == "active":
-        listing.status = "inactive"
+    if listing.status == ListingStatus.ACTIVE:
+        listing.status = ListingStatus.INACTIVE
         db.session.commit()
         flash(f"“{listing.title}” is no longer public.", "success")
     return redirect(url_for("marketplace.dashboard_listings"))

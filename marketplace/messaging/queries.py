@@ -17,26 +17,20 @@ from sqlalchemy import Row, case, func, or_, select, true, tuple_, union_all, up
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
-from models import MarketplaceUser, Message, MessageThread, ServiceListing
-from models.types import utcnow
+from models import MarketplaceUser, Message, MessageThread, ServiceListing, ThreadStatus
+from models.types import INT4_MAX, utcnow
 
 InboxTab = Literal["all", "buying", "selling", "archived"]
 INBOX_TABS: tuple[InboxTab, ...] = ("all", "buying", "selling", "archived")
 INBOX_PAGE_SIZE = 25
 THREAD_PAGE_SIZE = 30
 SNIPPET_SOURCE_CHARS = 200
-# Ids are INTEGER columns: a bigger number in a URL cannot name a row (and must not reach the database).
-DB_ID_MAX = 2**31 - 1
 
 
 def valid_id(value: int | None) -> int | None:
-    return value if value is not None and 0 < value <= DB_ID_MAX else None
-
-
-def id_or_404(value: int) -> int:
-    if valid_id(value) is None:
-        abort(404)
-    return value
+    """A message id from the query string or a form (a cursor), if it can name a row. Ids in the URL's path
+    are already bounded by app.security.DatabaseIdConverter."""
+    return value if value is not None and 0 < value <= INT4_MAX else None
 
 
 def participant_filter(user_id: int):
@@ -45,9 +39,7 @@ def participant_filter(user_id: int):
 
 def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool = False) -> MessageThread:
     """The thread, if this user is its buyer or its seller; otherwise 404 (whether or not it exists)."""
-    statement = select(MessageThread).where(
-        MessageThread.id == id_or_404(thread_id), participant_filter(user_id)
-    )
+    statement = select(MessageThread).where(MessageThread.id == thread_id, participant_filter(user_id))
     if details:
         statement = statement.options(
             joinedload(MessageThread.buyer_user),
@@ -64,7 +56,7 @@ def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageT
     """As thread_for_participant_or_404, holding the row lock until commit: sends to one thread queue here."""
     thread = db.session.scalars(
         select(MessageThread)
-        .where(MessageThread.id == id_or_404(thread_id), participant_filter(user_id))
+        .where(MessageThread.id == thread_id, participant_filter(user_id))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
@@ -147,8 +139,9 @@ class InboxPage:
 
 
 def _tab_criteria(tab: InboxTab) -> list:
-    status = func.coalesce(MessageThread.status, "active")
-    return [status == "archived"] if tab == "archived" else [status != "archived"]
+    # .value: SQLAlchemy types a plain str as VARCHAR, but not a str subclass like the enum member.
+    status = func.coalesce(MessageThread.status, ThreadStatus.ACTIVE.value)
+    return [status == ThreadStatus.ARCHIVED] if tab == "archived" else [status != ThreadStatus.ARCHIVED]
 
 
 def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
@@ -159,11 +152,6 @@ def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
         .order_by(MessageThread.last_message_at.desc(), MessageThread.id.desc())
         .limit(limit)
     )
-
-
-def _display_name(first: str | None, last: str | None, email: str) -> str:
-    full = " ".join(part for part in (first, last) if part)
-    return full or email.split("@", 1)[0]
 
 
 def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
@@ -205,9 +193,7 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
             thread.status,
             thread.last_message_at,
             thread.buyer_user_id,
-            other.first_name,
-            other.last_name,
-            other.email,
+            other.display_name.label("other_name"),
             ServiceListing.title,
             last_message.c.text,
             last_message.c.sender_user_id,
@@ -233,10 +219,10 @@ def _inbox_row(row: Row, user_id: int) -> InboxRow:
     return InboxRow(
         thread_id=row.id,
         subject=row.subject or row.title or "Conversation",
-        status=row.status or "active",
+        status=row.status or ThreadStatus.ACTIVE,
         last_message_at=row.last_message_at,
         role="buying" if row.buyer_user_id == user_id else "selling",
-        other_name=_display_name(row.first_name, row.last_name, row.email),
+        other_name=row.other_name,
         listing_title=row.title,
         last_text=row.text or "",
         last_sender_is_me=row.sender_user_id == user_id,
@@ -325,12 +311,8 @@ def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
             MessageThread.status,
             select(Message.id).where(*_newer_than(thread_id, after_id)).limit(1).exists(),
             _seen_id_subquery(thread_id, user_id),
-        ).where(MessageThread.id == id_or_404(thread_id), participant_filter(user_id))
+        ).where(MessageThread.id == thread_id, participant_filter(user_id))
     ).one_or_none()
     if row is None:
         abort(404)
-    return PollState(status=row[0] or "active", has_new=bool(row[1]), seen_id=row[2])
-
-
-def other_party_messages_unread(messages: Sequence[Message], reader_id: int) -> bool:
-    return any(m.sender_user_id != reader_id and m.read_at is None for m in messages)
+    return PollState(status=row[0] or ThreadStatus.ACTIVE, has_new=bool(row[1]), seen_id=row[2])

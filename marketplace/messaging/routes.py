@@ -45,7 +45,7 @@ from marketplace.messaging.sending import (
 )
 from marketplace.sales.forms import SaleForm
 from marketplace.sales.queries import deal_cards
-from models import MarketplaceUser, MessageThread
+from models import MarketplaceUser, MessageThread, ThreadStatus
 
 THREAD_TEMPLATE = "marketplace/messaging/thread.html"
 POLL_SECONDS = 3
@@ -126,7 +126,7 @@ def _deal_context(messages) -> dict[str, Any]:
 
 def _sale_form_context(thread: MessageThread, me: MarketplaceUser) -> dict[str, Any]:
     """For the conversation's seller: the "Record a sale" form, or what keeps them from recording sales."""
-    if me.id != thread.seller_user_id or not me.is_provider or thread.status == "blocked":
+    if me.id != thread.seller_user_id or not me.is_provider or thread.status == ThreadStatus.BLOCKED:
         return {"sale_form": None, "sale_missing": None}
     missing = seller_missing(me)
     if missing is not None:
@@ -153,7 +153,7 @@ def _thread_page_context(
         "browsing_earlier": before is not None,
         "seen_id": seen_message_id(thread.id, me.id),
         "cursor_after": messages[-1].id if messages else 0,
-        "can_post": thread.status != "blocked",
+        "can_post": thread.status != ThreadStatus.BLOCKED,
         "poll_seconds": POLL_SECONDS,
         "max_chars": MESSAGE_MAX_CHARS,
         "form": extra.pop("form", None) or MessageForm(formdata=None),
@@ -212,7 +212,7 @@ def thread_updates(thread_id: int):
     me = signed_in_marketplace_user()
     after, seen = _cursor()
     state = poll_state(thread_id, me.id, after)
-    if state.status == "blocked":
+    if state.status == ThreadStatus.BLOCKED:
         return Response(status=204, headers={"HX-Refresh": "true"})
     if not state.has_new and (state.seen_id or 0) == seen:
         return Response(status=204)
@@ -275,10 +275,10 @@ def _reply_refused(
 @marketplace_login_required
 def archive_thread(thread_id: int):
     conversation = lock_thread_for_participant_or_404(thread_id, signed_in_marketplace_user().id)
-    if conversation.status == "blocked":
+    if conversation.status == ThreadStatus.BLOCKED:
         flash("This conversation is blocked; it stays in your inbox as it is.", "info")
         return redirect(url_for("marketplace.thread", thread_id=conversation.id))
-    conversation.status = "archived"
+    conversation.status = ThreadStatus.ARCHIVED
     db.session.commit()
     flash("Conversation archived. A new message in it brings it back to the inbox.", "info")
     return redirect(url_for("marketplace.inbox"))
@@ -288,8 +288,8 @@ def archive_thread(thread_id: int):
 @marketplace_login_required
 def unarchive_thread(thread_id: int):
     conversation = lock_thread_for_participant_or_404(thread_id, signed_in_marketplace_user().id)
-    if conversation.status == "archived":
-        conversation.status = "active"
+    if conversation.status == ThreadStatus.ARCHIVED:
+        conversation.status = ThreadStatus.ACTIVE
         db.session.commit()
         flash("Conversation moved back to the inbox.", "info")
     return redirect(url_for("marketplace.thread", thread_id=conversation.id))
@@ -299,8 +299,8 @@ def unarchive_thread(thread_id: int):
 @marketplace_login_required
 def block_thread(thread_id: int):
     conversation = lock_thread_for_participant_or_404(thread_id, signed_in_marketplace_user().id)
-    if conversation.status != "blocked":
-        conversation.status = "blocked"
+    if conversation.status != ThreadStatus.BLOCKED:
+        conversation.status = ThreadStatus.BLOCKED
         db.session.commit()
     flash("You blocked this conversation. No one can send messages in it any more.", "info")
     return redirect(url_for("marketplace.thread", thread_id=conversation.id))

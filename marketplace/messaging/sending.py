@@ -27,7 +27,7 @@ from marketplace.limits import (
 )
 from marketplace.messaging.queries import lock_thread_for_participant_or_404
 from marketplace.messaging.text import snippet
-from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing
+from models import MarketplaceUser, Message, MessageNotification, MessageThread, ServiceListing, ThreadStatus
 from models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _new_thread_rate(user: MarketplaceUser) -> RateLimitItem:
 
 
 def _check_account_may_send(user: MarketplaceUser) -> None:
-    if not user.is_active_account:
+    if not user.in_good_standing:
         raise SendRefused(ACCOUNT_CANNOT_SEND, 403)
 
 
@@ -118,7 +118,7 @@ def _post(
 ) -> PendingNotification | None:
     _check_account_may_send(sender)
     thread = lock_thread_for_participant_or_404(thread_id, sender.id)
-    if thread.status == "blocked":
+    if thread.status == ThreadStatus.BLOCKED:
         raise SendRefused(BLOCKED, 409)
     if throttle:
         _throttle_messages(sender.id)
@@ -136,7 +136,10 @@ def _post(
     db.session.execute(
         update(MessageThread)
         .where(MessageThread.id == thread.id)
-        .values(last_message_at=func.greatest(MessageThread.last_message_at, created_at), status="active")
+        .values(
+            last_message_at=func.greatest(MessageThread.last_message_at, created_at),
+            status=ThreadStatus.ACTIVE,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.expire(thread)
@@ -144,7 +147,7 @@ def _post(
     if not notify or not _claim_notification(thread.id, recipient_id):
         return None
     recipient = db.session.get(MarketplaceUser, recipient_id)
-    if recipient is None or not recipient.is_active_account:
+    if recipient is None or not recipient.in_good_standing:
         return None
     return PendingNotification(
         thread_id=thread.id,
@@ -219,7 +222,7 @@ def start_conversation(
                 buyer_user_id=buyer.id,
                 seller_user_id=listing.provider_user_id,
                 subject=subject,
-                status="active",
+                status=ThreadStatus.ACTIVE,
                 created_at=_now_in_db(),
             )
             .on_conflict_do_nothing(

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import strip_text
 from app.money import MoneyError, parse_dollars
-from models import TRANSACTION_STATUSES, Party
+from models import Party, TransactionStatus
 from models.types import INT4_MAX
 
 PAYMENT_METHODS = {
@@ -210,7 +210,7 @@ def parse_sales_filter(args) -> SalesFilter:
     """The list's filters from the query string; a bad value is dropped with a note, never an error."""
     notes: list[str] = []
     status = (args.get("status") or "").strip() or None
-    if status is not None and status not in TRANSACTION_STATUSES:
+    if status is not None and status not in set(TransactionStatus):
         notes.append(f"Unknown status “{status[:30]}” ignored: showing every status.")
         status = None
     raw_month = (args.get("month") or "").strip()

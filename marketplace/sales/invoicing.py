@@ -25,16 +25,21 @@ from marketplace.messaging.sending import PendingNotification, SendRefused, post
 from marketplace.sales.forms import SaleDetails
 from marketplace.sales.queries import invoice_of_sale, sale_for_tenant_or_404
 from models import (
+    ActorKind,
     Contact,
     Invoice,
     InvoiceLineItem,
+    InvoiceStatus,
     MarketplaceTransaction,
     MarketplaceUser,
     Message,
     MessageThread,
     Party,
+    PartyType,
     Payment,
+    PaymentStatus,
     Tenant,
+    TransactionStatus,
     allocate_invoice_number,
     can_move,
     platform_fee_cents,
@@ -45,7 +50,7 @@ from models.types import utcnow
 log = logging.getLogger(__name__)
 
 SALE_TABLE = "MarketplaceTransaction"
-INVOICEABLE = ("pending", "completed")
+INVOICEABLE = (TransactionStatus.PENDING, TransactionStatus.COMPLETED)
 ALREADY_INVOICED = "This sale already has an invoice."
 
 
@@ -85,7 +90,7 @@ def _audit(
 ) -> None:
     record_audit(
         db.session,
-        actor_kind="marketplace_user",
+        actor_kind=ActorKind.MARKETPLACE_USER,
         actor_id=actor.id,
         action=action,
         subject_table=table,
@@ -128,7 +133,7 @@ def record_sale(
         platform_fee_cents=fee,
         net_payout_cents=amount - fee,
         transaction_date=details.transaction_date,
-        status="pending",
+        status=TransactionStatus.PENDING,
         payment_method=details.payment_method,
         notes=details.notes,
     )
@@ -171,7 +176,7 @@ def move_sale(
     """pending → completed or cancelled, completed → refunded (models.sales.can_move); SaleRefused otherwise.
     The sale's row is locked first, so two moves of one sale are judged one after the other."""
     sale = sale_for_tenant_or_404(sale_id, tenant_id, lock=True)
-    before = sale.status or "completed"
+    before = sale.status or TransactionStatus.COMPLETED
     if not can_move(before, to_status):
         if to_status == before:
             raise SaleRefused(f"This sale is already {before}.")
@@ -227,7 +232,7 @@ def _buyer_party_id(sale: MarketplaceTransaction, tenant_id: int) -> int | None:
     user = db.session.get(MarketplaceUser, user_id)
     if user is None:
         return None
-    party = Party(tenant_id=tenant_id, type="person", name=user.display_name, email=user.email)
+    party = Party(tenant_id=tenant_id, type=PartyType.PERSON, name=user.display_name, email=user.email)
     db.session.add(
         Contact(
             tenant_id=tenant_id,
@@ -249,7 +254,7 @@ def create_invoice(
     succeeded payment on the sale's date) for a completed one. SaleRefused for a cancelled or refunded sale, or
     one already invoiced (also when a concurrent request got there first: the caller rolls back)."""
     sale = sale_for_tenant_or_404(sale_id, tenant_id, lock=True)
-    status = sale.status or "completed"
+    status = sale.status or TransactionStatus.COMPLETED
     if status not in INVOICEABLE:
         raise SaleRefused(f"A {status} sale cannot be invoiced.")
     if invoice_of_sale(sale.id) is not None:
@@ -262,12 +267,12 @@ def create_invoice(
         sale.client_party_id = party_id
     number = allocate_invoice_number(db.session, tenant_id)
     now = utcnow()
-    paid = status == "completed"
+    paid = status == TransactionStatus.COMPLETED
     invoice = Invoice(
         tenant_id=tenant_id,
         client_party_id=party_id,
         number=number,
-        status="paid" if paid else "issued",
+        status=InvoiceStatus.PAID if paid else InvoiceStatus.ISSUED,
         amount_cents=sale.amount_cents,
         balance_cents=0 if paid else sale.amount_cents,
         currency=sale.currency or "USD",
@@ -291,7 +296,7 @@ def create_invoice(
             Payment(
                 tenant_id=tenant_id,
                 amount_cents=sale.amount_cents,
-                status="succeeded",
+                status=PaymentStatus.SUCCEEDED,
                 method=sale.payment_method,
                 paid_at=datetime.combine(sale.transaction_date, time()),
             )
@@ -322,7 +327,7 @@ def create_invoice(
     )
     _announce(sale, f"Invoice {number} issued", notify=False)
     mail = None
-    if buyer is not None and buyer.is_active_account:
+    if buyer is not None and buyer.in_good_standing:
         breeder = db.session.get(Tenant, tenant_id)
         mail = InvoiceMail(
             to=buyer.email,

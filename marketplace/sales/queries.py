@@ -16,9 +16,16 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from marketplace.messaging.queries import id_or_404
 from marketplace.sales.forms import SalesFilter
-from models import Invoice, MarketplaceTransaction, MarketplaceUser, Message, Party, ServiceListing
+from models import (
+    Invoice,
+    MarketplaceTransaction,
+    MarketplaceUser,
+    Message,
+    Party,
+    ServiceListing,
+    TransactionStatus,
+)
 
 SALES_PAGE_SIZE = 25
 PARTY_CHOICES_MAX = 500
@@ -33,7 +40,7 @@ Sale = MarketplaceTransaction
 def sale_for_tenant_or_404(sale_id: int, tenant_id: int, *, lock: bool = False) -> MarketplaceTransaction:
     """The breeder's sale; another breeder's (or a missing one) is a 404. lock=True holds its row lock until
     commit, so status moves and invoicing of one sale queue here."""
-    statement = select(Sale).where(Sale.id == id_or_404(sale_id), Sale.provider_tenant_id == tenant_id)
+    statement = select(Sale).where(Sale.id == sale_id, Sale.provider_tenant_id == tenant_id)
     if lock:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     sale = db.session.scalars(statement).one_or_none()
@@ -114,7 +121,7 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             description=row.service_description,
             amount_cents=row.amount_cents,
             currency=row.currency or "USD",
-            status=row.status or "completed",
+            status=row.status or TransactionStatus.COMPLETED,
             invoice_id=row.invoice_id,
             invoice_number=row.number,
         )
@@ -230,7 +237,7 @@ def _sale_row(row) -> SaleRow:
         fee_cents=row.fee,
         net_cents=row.net,
         currency=row.currency or "USD",
-        status=row.status or "completed",
+        status=row.status or TransactionStatus.COMPLETED,
         payment_method=row.payment_method,
         notes=row.notes,
         invoice_id=row.invoice_id,

@@ -36,7 +36,7 @@ from marketplace.sales.queries import (
     sales_totals,
     tenant_party_choices,
 )
-from models import SALE_TRANSITIONS, MarketplaceUser, tenant_scope
+from models import SALE_TRANSITIONS, MarketplaceUser, ThreadStatus, TransactionStatus, tenant_scope
 
 THREAD_SALE_TEMPLATE = "marketplace/sales/record_in_thread.html"
 NEW_SALE_TEMPLATE = "marketplace/sales/new_sale.html"
@@ -63,7 +63,7 @@ def record_sale_in_thread(thread_id: int) -> BaseResponse | tuple[str, int]:
     missing = seller_missing(me)
     if missing is not None:
         return seller_not_ready(missing)
-    if conversation.status == "blocked":
+    if conversation.status == ThreadStatus.BLOCKED:
         return render_error(409, BLOCKED)
     with tenant_scope(_tenant_id(me)):
         form = SaleForm()
@@ -114,6 +114,7 @@ def sales() -> str:
         filters=filters,
         page=sales_page(tenant_id, filters),
         totals=sales_totals(tenant_id, filters),
+        statuses=list(TransactionStatus),
         transitions=SALE_TRANSITIONS,
         payment_methods=PAYMENT_METHODS,
     )

@@ -10,17 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from models import Contact, Invoice, Payment
+from models import Contact, Invoice, InvoiceStatus, Payment
 from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
 T = TypeVar("T")
-INT4_MAX = 2_147_483_647
 
 
 def _is_overdue(now: datetime) -> ColumnElement[bool]:
@@ -31,10 +29,10 @@ def _is_overdue(now: datetime) -> ColumnElement[bool]:
 def _filter_criterion(name: InvoiceFilter, now: datetime) -> ColumnElement[bool] | None:
     return {
         "all": None,
-        "open": Invoice.open_criterion(),
+        "open": Invoice.is_open,
         "overdue": _is_overdue(now),
-        "paid": Invoice.status == "paid",
-        "void": Invoice.status == "void",
+        "paid": Invoice.status == InvoiceStatus.PAID,
+        "void": Invoice.status == InvoiceStatus.VOID,
     }[name]
 
 
@@ -49,8 +47,7 @@ def _visible_invoices(contact: Contact) -> Select[tuple[Invoice]]:
 
 
 def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
-    if not 0 < invoice_id <= INT4_MAX:  # a guessed id past INTEGER is simply not there, not a database error
-        abort(404)
+    """`invoice_id` comes from the URL, where app.security.DatabaseIdConverter keeps it within INTEGER."""
     return db.one_or_404(
         _visible_invoices(contact)
         .where(Invoice.id == invoice_id)
@@ -86,7 +83,7 @@ def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSum
     overdue = _is_overdue(now or utcnow())
     statement = (
         _visible_invoices(contact)
-        .where(Invoice.open_criterion())
+        .where(Invoice.is_open)
         .with_only_columns(
             Invoice.currency,
             func.count(),

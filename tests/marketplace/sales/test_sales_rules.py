@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.config import ConfigError, load_config
-from models import SALE_TRANSITIONS, TRANSACTION_STATUSES, can_move, net_payout_cents, platform_fee_cents
+from models import SALE_TRANSITIONS, TransactionStatus, can_move, net_payout_cents, platform_fee_cents
 from models.sales import format_invoice_number, invoice_number_prefix
 from tests.cli import run_flask
 
@@ -107,7 +107,7 @@ def test_sale_status_moves():
     assert can_move("pending", "cancelled")
     assert can_move("completed", "refunded")
     for final in ("cancelled", "refunded"):
-        assert not any(can_move(final, other) for other in TRANSACTION_STATUSES)
+        assert not any(can_move(final, other) for other in TransactionStatus)
     assert not can_move("completed", "pending")
     assert not can_move("completed", "cancelled")
     assert not can_move("pending", "refunded")
@@ -117,7 +117,7 @@ def test_sale_status_moves():
 
 
 def test_sale_status_moves_name_only_statuses_the_database_allows():
-    known = {str(status) for status in TRANSACTION_STATUSES}
+    known = {str(status) for status in TransactionStatus}
     named = set(SALE_TRANSITIONS) | {target for targets in SALE_TRANSITIONS.values() for target in targets}
     assert named <= known
 

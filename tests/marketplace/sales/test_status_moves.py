@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from models import TRANSACTION_STATUSES, MarketplaceTransaction
+from models import MarketplaceTransaction, TransactionStatus
 from tests.marketplace.messaging.conftest import thread_messages
 from tests.marketplace.sales.conftest import audit_events, make_sale, sale_form, sales_of
 
 ALLOWED = {("pending", "completed"), ("pending", "cancelled"), ("completed", "refunded")}
-PAIRS = [(a, b) for a in TRANSACTION_STATUSES for b in TRANSACTION_STATUSES]
+PAIRS = [(a.value, b.value) for a in TransactionStatus for b in TransactionStatus]
 
 
 def _status(sale_id: int) -> str | None:
