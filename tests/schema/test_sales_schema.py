@@ -318,7 +318,7 @@ def test_upgrade_stops_before_validating_when_an_existing_sale_breaks_a_rule_and
         database.execute(new_transaction(100, 101))
 
     database.execute('UPDATE "MarketplaceTransaction" SET platform_fee_cents = 7500 WHERE id = 1')
-    database.upgrade("head")
+    database.upgrade(SALES)
     assert database.revision() == SALES
     assert database.execute(
         """SELECT bool_and(convalidated) FROM pg_constraint
