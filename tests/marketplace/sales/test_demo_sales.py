@@ -36,7 +36,7 @@ def test_demo_sales_show_in_the_conversation_the_sales_list_and_my_invoices(clie
         assert sale.net_payout_cents == sale.amount_cents - sale.platform_fee_cents
     invoiced = sales["Semen shipping kit"]
     invoice = db.session.scalar(select(Invoice).where(Invoice.marketplace_transaction_id == invoiced.id))
-    assert (invoice.number, invoice.status, invoice.balance_cents) == ("SA-M002", "issued", 17_550)
+    assert (invoice.number, invoice.status, invoice.balance_cents) == ("SA-M002", "issued", 17_500)
     assert (
         db.session.scalar(
             select(func.count()).select_from(Message).where(Message.marketplace_transaction_id.is_not(None))
