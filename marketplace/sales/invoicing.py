@@ -181,6 +181,9 @@ def move_sale(
         if to_status == before:
             raise SaleRefused(f"This sale is already {before}.")
         raise SaleRefused(f"A {before} sale cannot be marked {to_status}.")
+    invoice = invoice_of_sale(sale.id)
+    if invoice is not None and invoice.deleted_at is None:
+        _settle_invoice(invoice, sale, to_status, actor, tenant_id)
     sale.status = to_status
     db.session.flush()
     _audit(
@@ -193,6 +196,48 @@ def move_sale(
         after={"status": to_status},
     )
     return sale, _announce(sale, f"Sale marked {to_status}", notify=True)
+
+
+def _settle_invoice(
+    invoice: Invoice, sale: MarketplaceTransaction, to_status: str, actor: MarketplaceUser, tenant_id: int
+) -> None:
+    """Keep an invoiced sale and its invoice telling the same story:
+    - completed (paid off the platform): what is still owed is recorded as a payment with the sale's method, and
+      the invoice is paid;
+    - cancelled: the invoice is void, unless money was already received on it (then refunding is the way);
+    - refunded: the invoice is left as it is; refunds are recorded against the payments they return."""
+    before = {"status": invoice.status, "balance_cents": invoice.balance_cents}
+    if to_status == TransactionStatus.COMPLETED and invoice.balance_cents > 0:
+        invoice.payments.append(
+            Payment(
+                tenant_id=tenant_id,
+                amount_cents=invoice.balance_cents,
+                status=PaymentStatus.SUCCEEDED,
+                method=sale.payment_method,
+                paid_at=utcnow(),
+                reference=f"Sale {sale.id} marked completed",
+            )
+        )
+        invoice.balance_cents = 0
+        invoice.status = InvoiceStatus.PAID
+    elif to_status == TransactionStatus.CANCELLED:
+        if invoice.balance_cents != invoice.amount_cents:
+            raise SaleRefused(
+                f"Invoice {invoice.number} has payments on it: record a refund instead of cancelling the sale."
+            )
+        invoice.status = InvoiceStatus.VOID
+        invoice.balance_cents = 0
+    else:
+        return
+    _audit(
+        actor,
+        "invoice.settled_by_sale",
+        "Invoice",
+        invoice.id,
+        tenant_id,
+        before=before,
+        after={"status": invoice.status, "balance_cents": invoice.balance_cents},
+    )
 
 
 # --- invoices --------------------------------------------------------------------------------------------------

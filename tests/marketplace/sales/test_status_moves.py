@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from models import MarketplaceTransaction, TransactionStatus
+from models import Invoice, MarketplaceTransaction, TransactionStatus
 from tests.marketplace.messaging.conftest import thread_messages
 from tests.marketplace.sales.conftest import audit_events, make_sale, sale_form, sales_of
 
@@ -96,3 +97,57 @@ def test_without_a_csrf_token_the_status_stays(client, login_as, seller, tenant)
     login_as(seller)
     assert client.post(f"/dashboard/sales/{sale.id}/status", data={"to": "completed"}).status_code == 400
     assert _status(sale.id) == "pending"
+
+
+def _invoice_of(sale_id: int) -> Invoice:
+    db.session.expire_all()
+    return db.session.scalars(select(Invoice).where(Invoice.marketplace_transaction_id == sale_id)).one()
+
+
+def test_completing_an_invoiced_sale_records_the_off_platform_payment_and_pays_the_invoice(
+    client, login_as, post, seller, tenant
+):
+    sale = make_sale(tenant, payment_method="check")
+    login_as(seller)
+    assert post(f"/dashboard/sales/{sale.id}/invoice").status_code == 303
+
+    assert post(f"/dashboard/sales/{sale.id}/status", to="completed").status_code == 303
+
+    invoice = _invoice_of(sale.id)
+    assert (invoice.status, invoice.balance_cents) == ("paid", 0)
+    [payment] = invoice.payments
+    assert (payment.amount_cents, payment.status, payment.method) == (25_000, "succeeded", "check")
+    [settled] = audit_events("invoice.settled_by_sale")
+    assert settled.before == {"status": "issued", "balance_cents": 25_000}
+    assert settled.after == {"status": "paid", "balance_cents": 0}
+
+
+def test_cancelling_an_invoiced_sale_voids_its_unpaid_invoice(client, login_as, post, seller, tenant):
+    sale = make_sale(tenant)
+    login_as(seller)
+    post(f"/dashboard/sales/{sale.id}/invoice")
+
+    assert post(f"/dashboard/sales/{sale.id}/status", to="cancelled").status_code == 303
+
+    invoice = _invoice_of(sale.id)
+    assert (invoice.status, invoice.balance_cents, invoice.payments) == ("void", 0, [])
+    assert _status(sale.id) == "cancelled"
+
+
+def test_a_sale_whose_invoice_has_payments_cannot_be_cancelled(client, login_as, post, seller, tenant):
+    sale = make_sale(tenant)
+    login_as(seller)
+    post(f"/dashboard/sales/{sale.id}/invoice")
+    invoice = _invoice_of(sale.id)
+    invoice.balance_cents = 5_000
+    invoice.status = "partially_paid"
+    db.session.commit()
+    events_before = len(audit_events())
+
+    response = post(f"/dashboard/sales/{sale.id}/status", to="cancelled")
+
+    assert response.status_code == 409
+    assert "has payments on it" in response.get_data(as_text=True)
+    assert _status(sale.id) == "pending"
+    assert (_invoice_of(sale.id).status, _invoice_of(sale.id).balance_cents) == ("partially_paid", 5_000)
+    assert len(audit_events()) == events_before
