@@ -3,7 +3,7 @@ view relies on: ids in URLs that fit the database, and no NUL characters anywher
 
 from collections.abc import Mapping, Sequence
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -64,9 +64,15 @@ def _refuse_nul_characters() -> None:
         abort(400)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _add_headers(response: Response) -> Response:
     extra = g.get("csp_extra")
     response.headers.setdefault("Content-Security-Policy", content_security_policy(extra) if extra else CSP)
+    if current_app.config.get("PRODUCTION"):
+        # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -164,7 +164,7 @@ class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
     invoice: Mapped[Invoice] = relationship(back_populates="line_items")
 
 
-# Revision 0012: an invoice has at most one open online payment (a card payment waiting at Stripe).
+# Revision 0013: an invoice has at most one open online payment (a card payment waiting at Stripe).
 OPEN_ONLINE_PAYMENT = "status = 'pending' AND \"stripePaymentIntentId\" IS NOT NULL"
 
 
@@ -173,7 +173,7 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
     __table_args__ = (
         check_in("status", PaymentStatus),
         Index("Payment_invoiceId_status_idx", "invoiceId", "status"),
-        # Revision 0012: online card payments.
+        # Revision 0013: online card payments.
         Index("Payment_stripePaymentIntentId_key", "stripePaymentIntentId", unique=True),
         Index(
             "Payment_invoiceId_open_online_key",
@@ -198,7 +198,7 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
     method: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None] = mapped_column("paidAt", PRISMA_TIMESTAMP)
     reference: Mapped[str | None] = mapped_column(Text)
-    # Revision 0012. The PaymentIntent of an online payment; unique, so a webhook finds exactly one Payment.
+    # Revision 0013. The PaymentIntent of an online payment; unique, so a webhook finds exactly one Payment.
     stripe_payment_intent_id: Mapped[str | None] = mapped_column("stripePaymentIntentId", String(255))
     # What Stripe says about the card (never the number): for the receipt.
     card_brand: Mapped[str | None] = mapped_column("cardBrand", Text)

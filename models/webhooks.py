@@ -1,4 +1,4 @@
-"""Webhook events already handled, for idempotency (revision 0012)."""
+"""Webhook events already handled, for idempotency (revision 0013)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,12 @@ the payment, and do nothing when the payment is already where they would put it,
 concurrent delivery or a late failure changes nothing.
 
 Success hooks: `on_payment_succeeded(hook)` registers `hook(payment, invoice)`, called in the same transaction
-after the balance moved. The marketplace's (a paid invoice completes its sale) is registered below.
+after the balance moved. The marketplace's (a paid invoice completes its sale) is marketplace/sales/paid_online.py.
+
+Lock order, as in the sales code (marketplace/sales/invoicing.py): the sale's row (for a marketplace invoice), then
+the invoice's, then the payment's. A seller marking the sale completed while its card payment succeeds then
+queues instead of deadlocking; whichever comes second finds the invoice paid (the card payment is then recorded
+as overpaid, for the breeder to refund).
 """
 
 from __future__ import annotations
@@ -31,8 +36,6 @@ from models import (
     MarketplaceUser,
     Payment,
     PaymentStatus,
-    TransactionStatus,
-    can_move,
     record_audit,
 )
 from models.types import utcnow
@@ -60,6 +63,24 @@ class Receipt:
         send_template(self.to, "payment_receipt", **self.context)
 
 
+def _lock_invoice_of(payment_id: int) -> Invoice:
+    """Lock the payment's sale (if its invoice has one), then its invoice; see the lock order above."""
+    invoice_id, sale_id = db.session.execute(
+        select(Payment.invoice_id, Invoice.marketplace_transaction_id)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Payment.id == payment_id)
+        .execution_options(**UNSCOPED)
+    ).one()
+    if sale_id is not None:
+        db.session.scalars(
+            select(MarketplaceTransaction)
+            .where(MarketplaceTransaction.id == sale_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+    return lock_invoice(invoice_id)
+
+
 def _apply_to_invoice(invoice: Invoice, received_cents: int) -> int:
     """Lower the balance by what was received, never below 0; return the excess (0 when none). An invoice that
     is no longer open (voided, or paid another way meanwhile) takes nothing: all of it is excess."""
@@ -79,8 +100,7 @@ def settle_success(
 
     A payment marked failed that Stripe later reports as succeeded is recorded as succeeded: the money arrived.
     """
-    invoice_id = db.session.scalar(select(Payment.invoice_id).where(Payment.id == payment_id))
-    invoice = lock_invoice(invoice_id)
+    invoice = _lock_invoice_of(payment_id)
     payment = lock_payment(payment_id)
     if payment.status == PaymentStatus.SUCCEEDED:
         return None
@@ -128,8 +148,7 @@ def settle_success(
 def settle_failure(payment_id: int) -> bool:
     """The payment failed or was cancelled: the invoice's payment lock ends. Only a pending payment moves; a
     late failure never undoes a success. Returns whether anything changed."""
-    invoice_id = db.session.scalar(select(Payment.invoice_id).where(Payment.id == payment_id))
-    lock_invoice(invoice_id)
+    _lock_invoice_of(payment_id)
     payment = lock_payment(payment_id)
     if payment.status != PaymentStatus.PENDING:
         return False
@@ -179,43 +198,3 @@ def card_label(payment: Payment) -> str:
     brand = (payment.card_brand or "Card").replace("_", " ")
     brand = brand[:1].upper() + brand[1:]
     return f"{brand} ending in {payment.card_last4}" if payment.card_last4 else brand
-
-
-# ---- The marketplace: a paid invoice completes its sale --------------------------------------------------------
-
-
-@on_payment_succeeded
-def complete_sale_when_paid(payment: Payment, invoice: Invoice) -> None:
-    """A marketplace invoice paid in full completes its sale (pending → completed), records the PaymentIntent on
-    it and writes an AuditEvent. A sale already completed just gets the intent id; a cancelled or refunded one is
-    left alone and logged (the money is recorded on the invoice, and the breeder sees it there)."""
-    if invoice.marketplace_transaction_id is None or invoice.status != InvoiceStatus.PAID:
-        return
-    sale = db.session.scalars(
-        select(MarketplaceTransaction)
-        .where(MarketplaceTransaction.id == invoice.marketplace_transaction_id)
-        .with_for_update()
-    ).one()
-    before = {"status": sale.status, "stripe_payment_intent_id": sale.stripe_payment_intent_id}
-    if can_move(sale.status, TransactionStatus.COMPLETED):
-        sale.status = TransactionStatus.COMPLETED
-    elif sale.status != TransactionStatus.COMPLETED:
-        log.warning(
-            "invoice %s was paid online but its sale %s is %s; the sale is left as it is",
-            invoice.number,
-            sale.id,
-            sale.status,
-        )
-        return
-    sale.stripe_payment_intent_id = sale.stripe_payment_intent_id or payment.stripe_payment_intent_id
-    record_audit(
-        db.session,
-        actor_kind=ActorKind.SYSTEM,
-        actor_id=None,
-        action="sale.paid_online",
-        subject_table="MarketplaceTransaction",
-        subject_id=sale.id,
-        tenant_id=sale.provider_tenant_id,
-        before=before,
-        after={"status": sale.status, "stripe_payment_intent_id": sale.stripe_payment_intent_id},
-    )

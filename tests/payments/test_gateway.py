@@ -24,6 +24,7 @@ from app.embedded_stripe import process_embedded_stripe_running, stop_process_em
 from payments.gateway import WEBHOOK_PATH, gateway
 from tests.cli import ROOT, run_flask
 from tests.stripe_server import CARD_OK
+from tests.test_config import _production_settings
 
 UNREACHABLE = "postgresql+psycopg://user:pw@127.0.0.1:1/x"
 KEYS = {
@@ -41,8 +42,7 @@ def no_keys(monkeypatch):
 
 def test_the_mode_follows_the_keys_and_the_environment(monkeypatch, no_keys):
     assert load_config("development")["PAYMENTS_MODE"] == "embedded"
-    monkeypatch.setenv("SECRET_KEY", "x")
-    monkeypatch.setenv("PUBLIC_URL", "https://breeders.example")
+    _production_settings(monkeypatch)
     assert load_config("production")["PAYMENTS_MODE"] == "off"
     for name, value in KEYS.items():
         monkeypatch.setenv(name, value)
@@ -66,8 +66,7 @@ def test_a_key_of_the_wrong_kind_refuses_to_start(monkeypatch, no_keys):
 
 
 def test_production_without_keys_says_so_in_one_log_line(monkeypatch, no_keys, caplog):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
-    monkeypatch.setenv("PUBLIC_URL", "https://breeders.example")
+    _production_settings(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="payments.gateway"):
         app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
     lines = [r.getMessage() for r in caplog.records if r.name == "payments.gateway"]

@@ -1,7 +1,7 @@
 """online_payments: card payments through Stripe, one open online payment per invoice, webhook idempotency.
 
-Revision ID: 0012_online_payments
-Revises: 0011_marketplace_sales
+Revision ID: 0013_online_payments
+Revises: 0012_message_sales
 Create Date: 2026-11-27
 
 - "Payment" gets four nullable columns (a catalog change only, no rewrite, under a brief lock bounded by
@@ -23,8 +23,8 @@ Every statement can run again after a failure in the non-transactional part.
 
 from alembic import op
 
-revision = "0012_online_payments"
-down_revision = "0011_marketplace_sales"
+revision = "0013_online_payments"
+down_revision = "0012_message_sales"
 branch_labels = None
 depends_on = None
 
