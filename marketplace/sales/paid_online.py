@@ -4,7 +4,8 @@
 pending → completed (models.sales.can_move), the PaymentIntent recorded on the sale, and an AuditEvent by the
 system. A sale already completed just gets the intent id; a cancelled or refunded one is left as it is and logged
 (the money is on the invoice, and a succeeded payment on a settled invoice is flagged as overpaid for the breeder).
-A partly paid invoice leaves its sale pending.
+A partly paid invoice leaves its sale pending, and so does a payment that arrived after the invoice was settled
+another way (all of it is excess).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 def complete_sale_paid_online(payment: Payment, invoice: Invoice) -> None:
     if invoice.marketplace_transaction_id is None or invoice.status != InvoiceStatus.PAID:
         return
+    if payment.overpaid_cents == payment.amount_cents:
+        return  # the invoice was settled another way first; this payment is all excess, for the breeder to refund
     sale = db.session.get(MarketplaceTransaction, invoice.marketplace_transaction_id)
     if sale is None:
         return

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import AuditEvent, Invoice, MarketplaceTransaction, Payment, StripeEvent
+from models import AuditEvent, Invoice, Payment, StripeEvent
 from payments.service import Payer, PaymentRefused, start_payment
 from tests.factories import (
     ContactFactory,
     InvoiceFactory,
-    MarketplaceTransactionFactory,
     PartyFactory,
     PaymentFactory,
     TenantFactory,
@@ -208,37 +207,6 @@ def test_a_success_for_a_voided_invoice_is_all_overpaid(deliver, localstripe, pa
     (payment,) = online_payments(invoice)
     assert (payment.status, payment.overpaid_cents) == ("succeeded", 10_000)
     assert (invoice.status, invoice.balance_cents) == ("void", 10_000)
-
-
-@pytest.mark.parametrize(("paid", "sale_status"), [("100.00", "completed"), ("40.00", "pending")])
-def test_a_marketplace_invoice_paid_in_full_completes_its_sale(
-    deliver, localstripe, invoice, payer, paid, sale_status
-):
-    sale = MarketplaceTransactionFactory(
-        provider_tenant=invoice.tenant, amount_cents=10_000, status="pending"
-    )
-    db.session.flush()
-    invoice.marketplace_transaction_id, invoice.is_marketplace_invoice = sale.id, True
-    db.session.flush()
-    cents = int(float(paid) * 100)
-    payment = start_payment(invoice, cents, localstripe.token(CARD_OK), payer).payment
-
-    deliver(_body(localstripe, payment))
-
-    sale = db.session.get(MarketplaceTransaction, sale.id)
-    assert sale.status == sale_status
-    audits = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.subject_table == "MarketplaceTransaction", AuditEvent.subject_id == sale.id
-        )
-    ).all()
-    if sale_status == "completed":
-        assert sale.stripe_payment_intent_id == payment.stripe_payment_intent_id
-        assert [(a.action, a.actor_kind, a.before["status"], a.after["status"]) for a in audits] == [
-            ("sale.paid_online", "system", "pending", "completed")
-        ]
-    else:
-        assert sale.stripe_payment_intent_id is None and audits == []
 
 
 def test_the_webhook_takes_only_posts(client):
