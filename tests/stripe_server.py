@@ -15,6 +15,8 @@ import json
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +74,16 @@ class LocalStripe:
         return stripe.StripeClient(SECRET_KEY, base_addresses={"api": self.base_url}, max_network_retries=0)
 
     def token(self, number: str = CARD_OK) -> str:
-        """What Stripe.js createToken does in the page: POST /v1/tokens with the publishable key."""
-        body = f"card[number]={number}&card[exp_month]=12&card[exp_year]=2030&card[cvc]=123&key={PUBLISHABLE_KEY}"
-        request = urllib.request.Request(f"{self.base_url}/v1/tokens", data=body.encode())  # noqa: S310
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our 127.0.0.1
-            return json.loads(response.read())["id"]
+        return card_token(self.base_url, number)
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """Stripe unreachable for the block; started again after it, on the same port with the same objects."""
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start()
 
     def authenticate(self, intent_id: str, client_secret: str, success: bool = True) -> dict:
         """What localstripe's stripe.confirmCardPayment does after its 3-D Secure dialog."""
@@ -124,6 +131,31 @@ class LocalStripe:
         signed = f"{timestamp}.".encode() + body
         digest = hmac.new((secret or self.webhook_secret).encode(), signed, hashlib.sha256).hexdigest()
         return f"t={timestamp},v1={digest}"
+
+
+def card_token(base_url: str, number: str = CARD_OK) -> str:
+    """What Stripe.js createToken does in the page: POST /v1/tokens with the publishable key."""
+    body = f"card[number]={number}&card[exp_month]=12&card[exp_year]=2030&card[cvc]=123&key={PUBLISHABLE_KEY}"
+    request = urllib.request.Request(f"{base_url}/v1/tokens", data=body.encode())  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our 127.0.0.1
+        return json.loads(response.read())["id"]
+
+
+def unconfirmed_intent(client: stripe.StripeClient, token: str, amount: int, **params: Any):
+    """Our path up to the confirm: a Customer with the card token as its source, then a PaymentIntent for that
+    customer and card. Returns (customer, intent)."""
+    customer = client.v1.customers.create(params={"source": token, "expand": ["default_source"]})
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": customer.default_source.id,
+            "payment_method_types": ["card"],
+            **params,
+        }
+    )
+    return customer, intent
 
 
 def event_payload(event_id: str, event_type: str, intent: dict[str, Any]) -> bytes:

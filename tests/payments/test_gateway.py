@@ -23,7 +23,7 @@ from app.config import ConfigError, load_config
 from app.embedded_stripe import process_embedded_stripe_running, stop_process_embedded_stripe
 from payments.gateway import WEBHOOK_PATH, gateway
 from tests.cli import ROOT, run_flask
-from tests.stripe_server import CARD_OK
+from tests.stripe_server import card_token, unconfirmed_intent
 from tests.test_config import _production_settings
 
 UNREACHABLE = "postgresql+psycopg://user:pw@127.0.0.1:1/x"
@@ -123,18 +123,8 @@ def test_the_embedded_server_starts_on_first_use_keeps_its_state_in_the_instance
                 "/js.stripe.com/v3/"
             )
             assert gateway() is found  # one per process
-            client = found.client
-            token = _token(found.api_origin)
-            customer = client.v1.customers.create(params={"source": token})
-            intent = client.v1.payment_intents.create(
-                params={
-                    "amount": 500,
-                    "currency": "usd",
-                    "customer": customer.id,
-                    "payment_method": customer.default_source,
-                }
-            )
-            client.v1.payment_intents.confirm(intent.id)
+            _, intent = unconfirmed_intent(found.client, card_token(found.api_origin), 500)
+            found.client.v1.payment_intents.confirm(intent.id)
             _wait_for(
                 lambda: any(
                     json.loads(body)["type"] == "payment_intent.succeeded"
@@ -212,13 +202,3 @@ def _wait_for(condition, seconds: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
-
-
-def _token(base_url: str) -> str:
-    import urllib.request
-
-    body = (
-        f"card[number]={CARD_OK}&card[exp_month]=12&card[exp_year]=2030&card[cvc]=123&key=pk_test_x".encode()
-    )
-    with urllib.request.urlopen(urllib.request.Request(f"{base_url}/v1/tokens", data=body), timeout=10) as r:  # noqa: S310
-        return json.loads(r.read())["id"]

@@ -6,25 +6,13 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.stripe_server import CARD_AUTHENTICATE, CARD_DECLINED, CARD_OK, LocalStripe
+from tests.stripe_server import CARD_AUTHENTICATE, CARD_DECLINED, CARD_OK, LocalStripe, unconfirmed_intent
 
 
-def _customer_and_intent(localstripe: LocalStripe, number: str, amount: int = 1_234):
-    client = localstripe.client
-    customer = client.v1.customers.create(
-        params={"source": localstripe.token(number), "expand": ["default_source"]}
+def _customer_and_intent(localstripe: LocalStripe, number: str):
+    return unconfirmed_intent(
+        localstripe.client, localstripe.token(number), 1_234, metadata={"invoice_id": "7"}
     )
-    intent = client.v1.payment_intents.create(
-        params={
-            "amount": amount,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method": customer.default_source.id,
-            "payment_method_types": ["card"],
-            "metadata": {"invoice_id": "7"},
-        }
-    )
-    return customer, intent
 
 
 def test_a_token_becomes_a_customers_card_with_brand_and_last_four(localstripe):

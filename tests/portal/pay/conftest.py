@@ -43,16 +43,28 @@ def payee(login_as) -> Payee:
 
 
 @pytest.fixture
-def pay_now(client: FlaskClient, csrf, localstripe: LocalStripe, payee: Payee):
-    """pay_now(amount="100.00", card=CARD_OK, **form) -> the response to the "Pay now" form."""
+def pay_form(csrf, localstripe: LocalStripe, payee: Payee):
+    """pay_form(amount="100.00", card=CARD_OK, **form) -> the "Pay now" form as the page posts it: the CSRF token,
+    the amount and the token Stripe.js makes of the card (no token when card is None)."""
 
-    def post(amount: str = "100.00", card: str | None = CARD_OK, invoice: Invoice | None = None, **form: str):
-        target = invoice or payee.invoice
-        url = f"/portal/{target.tenant.slug}/invoices/{target.id}/pay"
+    def fill(amount: str = "100.00", card: str | None = CARD_OK, **form: str) -> dict[str, str]:
         data = {"csrf_token": csrf(payee.invoice_url), "amount": amount, **form}
         if card is not None:
             data["stripe_token"] = localstripe.token(card)
-        response = client.post(url, data=data)
+        return data
+
+    return fill
+
+
+@pytest.fixture
+def pay_now(client: FlaskClient, pay_form, payee: Payee):
+    """pay_now(amount="100.00", card=CARD_OK, invoice=None, **form) -> the response to the "Pay now" form."""
+
+    def post(amount: str = "100.00", card: str | None = CARD_OK, invoice: Invoice | None = None, **form: str):
+        target = invoice or payee.invoice
+        response = client.post(
+            f"/portal/{target.tenant.slug}/invoices/{target.id}/pay", data=pay_form(amount, card, **form)
+        )
         db.session.expire_all()  # the request wrote through its own session
         return response
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from models import AuditEvent, Payment
-from tests.stripe_server import CARD_AUTHENTICATE, CARD_OK, online_payments
+from tests.stripe_server import CARD_AUTHENTICATE, CARD_OK, online_payments, unconfirmed_intent
 
 
 def _intent(localstripe, payment: Payment):
@@ -90,16 +90,7 @@ def test_the_same_amount_after_a_failed_authentication_reuses_the_open_intent_wi
 
 def test_an_intent_saved_but_never_confirmed_is_confirmed_by_the_next_attempt(payee, pay_now, localstripe):
     # As "Pay now" leaves things when Stripe stops answering between saving the Payment and confirming it.
-    stripe = localstripe.client
-    customer = stripe.v1.customers.create(params={"source": localstripe.token(CARD_OK)})
-    intent = stripe.v1.payment_intents.create(
-        params={
-            "amount": 10_000,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method": customer.default_source,
-        }
-    )
+    _, intent = unconfirmed_intent(localstripe.client, localstripe.token(CARD_OK), 10_000)
     db.session.add(
         Payment(
             tenant_id=payee.invoice.tenant_id,
@@ -120,22 +111,15 @@ def test_an_intent_saved_but_never_confirmed_is_confirmed_by_the_next_attempt(pa
 
 
 def test_stripe_unreachable_answers_a_friendly_page_and_the_next_attempt_recovers_the_open_payment(
-    client, payee, pay_now, csrf, localstripe
+    client, payee, pay_now, pay_form, localstripe
 ):
     pay_now(card=CARD_AUTHENTICATE)
     (payment,) = online_payments(payee.invoice)
-    form = {
-        "csrf_token": csrf(payee.invoice_url),
-        "amount": "100.00",
-        "stripe_token": localstripe.token(CARD_OK),
-    }
-    localstripe.stop()
-    try:
+    form = pay_form()
+    with localstripe.stopped():
         response = client.post(payee.pay_url, data=form)
         authenticate = client.get(f"{payee.pay_url}?authenticate={payment.id}")
         status_page = client.get(f"/portal/sunny/invoices/{payee.invoice.id}/payments/{payment.id}")
-    finally:
-        localstripe.start()
 
     assert response.status_code == authenticate.status_code == 503
     assert "We could not reach the card payment service" in response.get_data(as_text=True)
@@ -155,17 +139,10 @@ def test_stripe_unreachable_answers_a_friendly_page_and_the_next_attempt_recover
     assert _intent(localstripe, new).status == "succeeded"
 
 
-def test_stripe_unreachable_on_a_first_attempt_saves_nothing(client, payee, csrf, localstripe):
-    form = {
-        "csrf_token": csrf(payee.invoice_url),
-        "amount": "100.00",
-        "stripe_token": localstripe.token(CARD_OK),
-    }
-    localstripe.stop()
-    try:
+def test_stripe_unreachable_on_a_first_attempt_saves_nothing(client, payee, pay_form, localstripe):
+    form = pay_form()
+    with localstripe.stopped():
         response = client.post(payee.pay_url, data=form)
-    finally:
-        localstripe.start()
 
     assert response.status_code == 503
     assert online_payments(payee.invoice) == []

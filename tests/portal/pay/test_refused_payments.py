@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from tests.factories import ContactFactory, InvoiceFactory, PartyFactory, TenantFactory
-from tests.stripe_server import CARD_OK, online_payments
+from tests.stripe_server import online_payments
 
 
 def _nothing_changed(payee) -> None:
@@ -25,10 +25,10 @@ def test_another_clients_invoice_is_not_found(client, payee, pay_now):
     assert online_payments(theirs) == []
 
 
-def test_another_breeders_invoice_is_not_found_in_this_portal(client, payee, csrf, localstripe):
+def test_another_breeders_invoice_is_not_found_in_this_portal(client, payee, pay_form):
     other = InvoiceFactory(client_party=PartyFactory(tenant=TenantFactory(slug="river")))
     db.session.flush()
-    data = {"csrf_token": csrf(payee.invoice_url), "amount": "10", "stripe_token": localstripe.token(CARD_OK)}
+    data = pay_form("10")
 
     assert client.post(f"/portal/sunny/invoices/{other.id}/pay", data=data).status_code == 404
     # Its own portal is another identity's: the signed-in client is sent to sign in there.
@@ -101,8 +101,10 @@ def test_a_token_stripe_does_not_take_asks_for_the_card_again(payee, pay_now):
     _nothing_changed(payee)
 
 
-def test_a_missing_csrf_token_is_a_bad_request(client, payee, localstripe):
-    response = client.post(payee.pay_url, data={"amount": "10", "stripe_token": localstripe.token(CARD_OK)})
+def test_a_missing_csrf_token_is_a_bad_request(client, payee, pay_form):
+    form = pay_form("10")
+    del form["csrf_token"]
+    response = client.post(payee.pay_url, data=form)
     assert response.status_code == 400
     _nothing_changed(payee)
 
