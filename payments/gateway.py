@@ -4,7 +4,7 @@ PAYMENTS_MODE (app/config.py) is decided from the environment:
 - "stripe": the three STRIPE_* keys are set. Stripe's own addresses, unless STRIPE_API_BASE/STRIPE_JS_URL say
   otherwise (the tests point them at their session's localstripe).
 - "embedded": no keys, outside production. localstripe runs in a child process of the *serving* process, started
-  on the first request that needs it (a payment page, or a webhook), never by `create_app`: flask CLI commands
+  on the first request that needs it (a payment page), never by `create_app`: flask CLI commands
   (`db upgrade`, `seed-demo`, ...) build the app too and must not each start one. At start-up it gets our
   webhook URL (`PUBLIC_URL`, or http://127.0.0.1:5000, + /webhooks/stripe) with a random secret.
 - "off": no keys in production. Invoice pages say "Online payment is not available"; one line in the log says why.
@@ -44,6 +44,7 @@ DEVELOPMENT_SITE = "http://127.0.0.1:5000"
 EMBEDDED_WEBHOOK_NAME = "breeder-portal"
 HTTP_TIMEOUT_SECONDS = 20
 EXTENSION = "payments_gateway"
+EMBEDDED_SECRET = "payments_embedded_webhook_secret"  # noqa: S105 - an app.extensions key
 
 _build_lock = threading.Lock()
 
@@ -142,6 +143,18 @@ def gateway() -> Gateway:
             found = _embedded_gateway(app) if mode == "embedded" else _configured_gateway(app.config)
             app.extensions[EXTENSION] = found
         return found  # type: ignore[return-value]
+
+
+def webhook_secret() -> str | None:
+    """The secret incoming webhooks are signed with, without starting anything: None while no embedded
+    localstripe has been started by this app (then no event can be ours), or when payment is off."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = app.config["PAYMENTS_MODE"]
+    if mode == "stripe":
+        return app.config["STRIPE_WEBHOOK_SECRET"]
+    if mode == "embedded":
+        return app.extensions.get(EMBEDDED_SECRET)
+    return None
 
 
 def _usable(found: Gateway | None) -> bool:

@@ -60,7 +60,13 @@ class Receipt:
     context: dict[str, Any]
 
     def send(self) -> None:
-        send_template(self.to, "payment_receipt", **self.context)
+        """A mail failure must not fail the request: the payment is recorded, and the page shows the receipt."""
+        try:
+            send_template(self.to, "payment_receipt", **self.context)
+        except Exception:
+            log.exception(
+                "could not send the receipt for invoice %s to its payer", self.context.get("number")
+            )
 
 
 def _lock_invoice_of(payment_id: int) -> Invoice:

@@ -24,7 +24,7 @@ from app.templating import render_page_or_block
 from models import Invoice, PaymentStatus
 from payments.forms import PayForm
 from payments.gateway import Gateway, gateway, payments_enabled
-from payments.queries import InvoiceBusy
+from payments.queries import InvoiceBusy, open_online_payment
 from payments.service import (
     PaymentRefused,
     PaymentUnavailable,
@@ -115,7 +115,15 @@ def pay(tenant_slug: str, invoice_id: int):
                 return step
             client_secret = step
         if not form.validate_on_submit():
-            return _pay_page(form, invoice, found, client_secret=client_secret)
+            in_progress = open_online_payment(invoice.id) if not client_secret else None
+            return _pay_page(
+                form,
+                invoice,
+                found,
+                client_secret=client_secret,
+                in_progress=in_progress,
+                in_progress_url=_status_url(invoice, in_progress.id) if in_progress else None,
+            )
         started = start_payment(invoice, form.amount_cents or 0, form.stripe_token.data, payer_for(contact))
     except PaymentRefused as refused:
         form.form_errors.append(refused.message)

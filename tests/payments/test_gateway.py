@@ -152,6 +152,14 @@ def test_the_embedded_server_starts_on_first_use_keeps_its_state_in_the_instance
         receiver.shutdown()
 
 
+def test_a_webhook_starts_nothing_and_is_refused_before_the_embedded_server_runs(monkeypatch, no_keys, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="development")
+    response = app.test_client().post("/webhooks/stripe", data=b"{}", headers={"Stripe-Signature": "t=1,v1=x"})
+    assert response.status_code == 404
+    assert not process_embedded_stripe_running() and not (tmp_path / "localstripe").exists()
+
+
 def test_a_command_does_not_start_the_embedded_server(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in (*KEYS, "APP_ENV")}
     result = run_flask({**env, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": UNREACHABLE}, "check-db")

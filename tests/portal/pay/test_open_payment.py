@@ -60,9 +60,12 @@ def test_a_second_pay_now_after_stripe_took_the_money_charges_nothing_and_record
     assert db.session.query(AuditEvent).filter_by(subject_table="Payment", subject_id=payment.id).count() == 1
 
 
-def test_another_amount_cancels_the_open_intent_and_replaces_it(payee, pay_now, localstripe):
+def test_another_amount_cancels_the_open_intent_and_replaces_it(client, payee, pay_now, localstripe):
     pay_now(card=CARD_AUTHENTICATE)  # open, waiting for authentication
     (old,) = online_payments(payee.invoice)
+    page = client.get(payee.pay_url).get_data(as_text=True)
+    assert "A card payment of $100.00 for this invoice is already under way" in page
+    assert f"/payments/{old.id}" in page
 
     assert pay_now(amount="50", card=CARD_OK).status_code == 303
 
