@@ -21,7 +21,8 @@ from app.extensions import db
 from models import ALL_TENANTS, INCLUDE_DELETED, Invoice, Payment, PaymentStatus
 
 UNSCOPED = {ALL_TENANTS: True, INCLUDE_DELETED: True}
-# pg_advisory_xact_lock(key1, key2): key1 names this use, key2 is the invoice id.
+# pg_advisory_xact_lock(bigint): the high 32 bits name this use, the low 32 bits are the invoice id. The one-key
+# form never meets the sales code's two-key locks (tenant, user): PostgreSQL keeps the two kinds apart.
 PAY_NOW_LOCK_CLASS = 0x5041_594E  # "PAYN"
 PAY_NOW_LOCK_TIMEOUT = "30s"
 
@@ -82,7 +83,7 @@ def pay_now_lock(invoice_id: int) -> Iterator[None]:
     with engine.connect() as connection, connection.begin():
         connection.execute(text(f"SET LOCAL lock_timeout = '{PAY_NOW_LOCK_TIMEOUT}'"))
         try:
-            connection.execute(select(func.pg_advisory_xact_lock(PAY_NOW_LOCK_CLASS, invoice_id)))
+            connection.execute(select(func.pg_advisory_xact_lock((PAY_NOW_LOCK_CLASS << 32) | invoice_id)))
         except OperationalError as error:
             raise InvoiceBusy(f"invoice {invoice_id} is being paid by another request") from error
         yield
