@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 from alembic import command
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from flask import current_app, g
 from flask.cli import with_appcontext
@@ -120,7 +121,10 @@ def preflight_command(
     the current one: a downgrade). Changes nothing (without --fix). Exit 0: it can run; 1: it cannot."""
     script = ScriptDirectory.from_config(_migrate_config(directory))
     with db.engine.connect() as connection:
-        moves = plan(script, current_heads(connection), revision)
+        try:
+            moves = plan(script, current_heads(connection), revision)
+        except RevisionError as error:  # an unknown revision, several heads...
+            raise click.ClickException(str(error)) from None
         report = run(connection, moves, lock_threshold)
         applied: list[Applied] | None = None
         if fix:

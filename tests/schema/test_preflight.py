@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import Result
 
 from app.extensions import db
@@ -421,3 +422,19 @@ def test_the_demo_downgraded_to_revision_1_is_named_fixed_and_upgraded_with_ever
     assert database.revision() == database.heads()[0]
     assert table_rows(database, EXISTING_TABLES, columns) == at_revision_1
     assert sum(row["amountCents"] for row in at_revision_1["Invoice"]) > 0
+
+
+def test_every_recipe_a_revision_names_is_a_section_of_the_schema_notes(scratch_db):
+    database = scratch_db()
+    with database.app.app_context():
+        script = ScriptDirectory.from_config(database.app.extensions["migrate"].migrate.get_config())
+    recipes = {
+        entry.recipe
+        for revision in script.walk_revisions()
+        for attribute in ("PREFLIGHT", "PREFLIGHT_DOWNGRADE")
+        for entry in getattr(revision.module, attribute, ())
+        if getattr(entry, "recipe", None)
+    }
+    assert len(recipes) == 2
+    for recipe in recipes:
+        assert recipe.text.startswith(f'From docs/schema-notes.md, "{recipe.heading}":\n'), recipe.text
