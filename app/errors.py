@@ -20,6 +20,7 @@ MESSAGES = {
         "We could not find that page. It may have moved, or you may not have access to it.",
     ),
     405: ("Not allowed", "That action is not available here."),
+    409: ("Not possible now", "That cannot be done in the current state of things. Reload the page and see."),
     413: ("Too large", "What you sent is too large."),
     429: ("Too many attempts", "You have tried that too many times. Please wait a little and try again."),
     500: ("Something went wrong", "Sorry, something went wrong on our side. Please try again in a moment."),

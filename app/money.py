@@ -20,8 +20,8 @@ class MoneyError(ValueError):
     pass
 
 
-def parse_dollars(raw: str, *, max_cents: int = BIGINT_MAX) -> int:
-    """'1,234.5' -> 123450. Raises MoneyError with a message fit for a form."""
+def parse_dollars(raw: str, *, max_cents: int = BIGINT_MAX, allow_zero: bool = True) -> int:
+    """'1,234.5' -> 123450. Raises MoneyError with a message fit for a form (allow_zero=False refuses 0)."""
     cleaned = (raw or "").strip().replace(",", "").removeprefix("$").strip()
     if not cleaned:
         raise MoneyError("Enter an amount.")
@@ -38,4 +38,6 @@ def parse_dollars(raw: str, *, max_cents: int = BIGINT_MAX) -> int:
         raise MoneyError(f"The amount can be at most {format_money(max_cents)}.")
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise MoneyError("Use at most 2 decimal places.")
+    if not allow_zero and amount == 0:
+        raise MoneyError("The amount must be more than $0.00.")
     return int(amount.scaleb(2))

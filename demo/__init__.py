@@ -4,6 +4,7 @@ create first, so running it twice changes nothing."""
 from demo import billing
 from demo.marketplace import seed_marketplace
 from demo.messaging import seed_messaging
+from demo.sales import seed_sales
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, documented in the README
 DEMO_LOGINS = [
@@ -19,3 +20,4 @@ def seed_demo() -> None:
     marketplace = seed_marketplace(DEMO_PASSWORD)
     billing.seed_marketplace_sales(billing_demo, contacts, marketplace)
     seed_messaging(marketplace)
+    seed_sales(marketplace)

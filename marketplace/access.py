@@ -1,4 +1,5 @@
-"""Who may do what in the marketplace: a signed-in marketplace user, and a provider for the dashboard."""
+"""Who may do what in the marketplace: a signed-in marketplace user, a provider for the dashboard, and a provider
+with a verified breeder (tenant) for sales."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import htmx
-from models import MarketplaceUser
+from models import MarketplaceUser, tenant_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,5 +56,48 @@ def provider_required(view: F) -> F:
         if not signed_in_marketplace_user().is_provider:
             abort(403)
         return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+# --- sellers who may record sales ----------------------------------------------------------------------------
+
+NO_TENANT = "no_tenant"
+NOT_VERIFIED = "not_verified"
+SELLER_NOT_READY_TEMPLATE = "marketplace/sales/not_ready.html"
+
+
+def seller_missing(user: MarketplaceUser) -> str | None:
+    """What keeps this user from recording sales: NO_TENANT, NOT_VERIFIED, or None when nothing does.
+
+    A provider records sales for the breeder (tenant) their account is linked to, once that link is verified."""
+    if user.tenant_id is None:
+        return NO_TENANT
+    if not user.tenant_verified:
+        return NOT_VERIFIED
+    return None
+
+
+def seller_not_ready(missing: str) -> tuple[str, int]:
+    """The sales page saying what is missing and whom to ask: 200 to read, 403 for anything sent."""
+    status = 200 if request.method in ("GET", "HEAD") else 403
+    return render_template(SELLER_NOT_READY_TEMPLATE, missing=missing), status
+
+
+def seller_with_tenant_required(view: F) -> F:
+    """A provider linked to a breeder, verified. The view runs with that tenant bound (models.scoping), so
+    Party, Contact and Invoice queries see that breeder's rows only. Anyone else gets the page that explains
+    what is missing; a POST is refused with 403 before the view runs, so nothing is recorded."""
+
+    @provider_required
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        user = signed_in_marketplace_user()
+        missing = seller_missing(user)
+        if missing is not None:
+            return seller_not_ready(missing)
+        assert user.tenant_id is not None
+        with tenant_scope(user.tenant_id):
+            return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

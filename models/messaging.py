@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
@@ -91,6 +91,12 @@ class Message(Base):
         Index("Message_thread_idx", "thread_id", text("created_at DESC")),
         Index("Message_sender_idx", "sender_user_id", text("created_at DESC")),
         Index("Message_unread_idx", "thread_id", "read_at", postgresql_where=text("read_at IS NULL")),
+        # Ours (revision 0012): the messages that carry a recorded sale (deal cards), found by sale.
+        Index(
+            "Message_marketplace_transaction_id_idx",
+            "marketplace_transaction_id",
+            postgresql_where=text("marketplace_transaction_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -100,6 +106,10 @@ class Message(Base):
     read_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
     created_at: Mapped[datetime | None] = mapped_column(
         SPEC_TIMESTAMP, server_default=func.now(), default=utcnow
+    )
+    # Ours (revision 0012): the sale this message announces, shown as a deal card in the thread.
+    marketplace_transaction_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("MarketplaceTransaction.id", ondelete="SET NULL")
     )
 
     thread: Mapped[MessageThread] = relationship(back_populates="messages")

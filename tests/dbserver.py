@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from flask import Flask
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -48,3 +49,25 @@ def create_database(server_url: str, name: str) -> str:
 def drop_database(server_url: str, name: str) -> None:
     with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def scratch_app(server_url: str, name: str) -> Iterator[Flask]:
+    """An app on a new database `name` at `upgrade head`, where requests commit for real (each on its own pooled
+    connection), for tests of concurrent requests; the database is dropped afterwards."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    url = create_database(server_url, name)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}, env_name="testing")
+    with app.app_context():
+        upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database(server_url, name)

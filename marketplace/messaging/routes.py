@@ -19,6 +19,7 @@ from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.access import (
     marketplace_login_required,
+    seller_missing,
     signed_in_marketplace_user,
 )
 from marketplace.listings.queries import public_listing_or_404
@@ -42,6 +43,8 @@ from marketplace.messaging.sending import (
     post_message,
     start_conversation,
 )
+from marketplace.sales.forms import SaleForm
+from marketplace.sales.queries import deal_cards
 from models import MarketplaceUser, MessageThread, ThreadStatus
 
 THREAD_TEMPLATE = "marketplace/messaging/thread.html"
@@ -116,12 +119,31 @@ def _names(thread: MessageThread) -> dict[int, str]:
     }
 
 
+def _deal_context(messages) -> dict[str, Any]:
+    """The deal cards of these messages: one query, none when no message carries a sale."""
+    return {"deals": deal_cards(messages)}
+
+
+def _sale_form_context(thread: MessageThread, me: MarketplaceUser) -> dict[str, Any]:
+    """For the conversation's seller: the "Record a sale" form, or what keeps them from recording sales."""
+    if me.id != thread.seller_user_id or not me.is_provider or thread.status == ThreadStatus.BLOCKED:
+        return {"sale_form": None, "sale_missing": None}
+    missing = seller_missing(me)
+    if missing is not None:
+        return {"sale_form": None, "sale_missing": missing}
+    form = SaleForm(formdata=None)
+    form.fill_defaults(thread.listing.title if thread.listing else None)
+    return {"sale_form": form, "sale_missing": None}
+
+
 def _thread_page_context(
     thread: MessageThread, me: MarketplaceUser, before: int | None = None, **extra: Any
 ) -> dict[str, Any]:
     messages, has_earlier = messages_page(thread.id, before)
     other_id = thread.other_party_id(me.id)
     return {
+        **_deal_context(messages),
+        **_sale_form_context(thread, me),
         "thread": thread,
         "me_id": me.id,
         "names": _names(thread),
@@ -170,6 +192,7 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
         mark_read(thread.id, me_id)
         db.session.commit()
     return {
+        **_deal_context(new_messages),
         "thread": thread,
         "me_id": me_id,
         "names": _names(thread),

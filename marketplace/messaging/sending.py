@@ -95,11 +95,33 @@ def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingN
     """Store `text` in the thread (404 unless the sender takes part in it) and make the thread active.
 
     Returns the e-mail to send after commit, if the recipient is due one."""
+    return _post(thread_id, sender, text, throttle=True)
+
+
+def post_sale_message(
+    thread_id: int, sender: MarketplaceUser, text: str, sale_id: int, *, notify: bool = True
+) -> PendingNotification | None:
+    """As post_message, for a message the app writes on the sender's behalf about a sale (its deal card): not
+    counted against the sender's message rate, so recording or invoicing a sale is never refused as too fast.
+    notify=False claims no e-mail (the caller sends its own)."""
+    return _post(thread_id, sender, text, throttle=False, sale_id=sale_id, notify=notify)
+
+
+def _post(
+    thread_id: int,
+    sender: MarketplaceUser,
+    text: str,
+    *,
+    throttle: bool,
+    sale_id: int | None = None,
+    notify: bool = True,
+) -> PendingNotification | None:
     _check_account_may_send(sender)
     thread = lock_thread_for_participant_or_404(thread_id, sender.id)
     if thread.status == ThreadStatus.BLOCKED:
         raise SendRefused(BLOCKED, 409)
-    _throttle_messages(sender.id)
+    if throttle:
+        _throttle_messages(sender.id)
     created_at = db.session.execute(
         insert(Message)
         .values(
@@ -107,6 +129,7 @@ def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingN
             sender_user_id=sender.id,
             message_text=text,
             created_at=_now_in_db(),
+            marketplace_transaction_id=sale_id,
         )
         .returning(Message.created_at)
     ).scalar_one()
@@ -121,7 +144,7 @@ def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingN
     )
     db.session.expire(thread)
     recipient_id = thread.other_party_id(sender.id)
-    if not _claim_notification(thread.id, recipient_id):
+    if not notify or not _claim_notification(thread.id, recipient_id):
         return None
     recipient = db.session.get(MarketplaceUser, recipient_id)
     if recipient is None or not recipient.in_good_standing:

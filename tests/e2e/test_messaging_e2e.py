@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-PASSWORD = "demo-password-1"
-
-
-def _sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def _open_conversation_with(page: Page, other_name: str) -> None:
-    page.goto("/messages")
-    page.locator(".inbox-row", has_text=other_name).first.get_by_role("link").click()
-    expect(page.locator("#messages")).to_be_visible()
+from tests.e2e.marketplace_pages import open_conversation_with, sign_in
 
 
 def test_buyer_and_seller_hold_a_live_conversation(new_page):
     buyer = new_page()
     seller = new_page()
-    _sign_in(buyer, "buyer@example.com")
-    _sign_in(seller, "seller@example.com")
+    sign_in(buyer, "buyer@example.com")
+    sign_in(seller, "seller@example.com")
 
-    _open_conversation_with(buyer, "Sam Seller")
+    open_conversation_with(buyer, "Sam Seller")
     buyer.evaluate("window.__sameDocument = true")
     buyer.get_by_role("button", name="Send").click()  # empty: refused in place, nothing sent
     expect(buyer.locator("#reply-error")).to_have_text("Write a message first.")

@@ -138,3 +138,21 @@ def head_db(pg_server_url: str) -> Iterator[ScratchDatabase]:
     yield database
     database.dispose()
     drop_database(pg_server_url, name)
+
+
+@contextmanager
+def seeded_connection(head_db, baseline: str) -> Iterator[psycopg.Connection]:
+    """A connection to the database at head with `baseline` inserted, all rolled back afterwards."""
+    with head_db.connect(autocommit=False) as connection:
+        connection.execute(baseline)
+        yield connection
+        connection.rollback()
+
+
+def refused(
+    conn: psycopg.Connection, sql: str, error: type[Exception] | tuple[type[Exception], ...]
+) -> psycopg.Error:
+    """Run `sql` in a savepoint that must fail with `error`; the error, for its constraint name."""
+    with pytest.raises(error) as raised, conn.transaction():
+        conn.execute(sql)
+    return raised.value

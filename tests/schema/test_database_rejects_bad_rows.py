@@ -8,6 +8,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from tests.schema.conftest import refused, seeded_connection
+
 BASELINE = """
 INSERT INTO "Tenant" (id, name, slug, "updatedAt") VALUES (1, 'Sunny Acres', 'sunny-acres', now()),
                                                           (2, 'Other Farm', 'other-farm', now());
@@ -53,16 +55,12 @@ def new_contact(tenant_id: int, party_id: int, marketplace_user_id: int | None) 
 @pytest.fixture
 def conn(head_db) -> Iterator[psycopg.Connection]:
     """A connection to a database at head with a few rows, all rolled back afterwards."""
-    with head_db.connect(autocommit=False) as connection:
-        connection.execute(BASELINE)
+    with seeded_connection(head_db, BASELINE) as connection:
         yield connection
-        connection.rollback()
 
 
 def _refused(conn: psycopg.Connection, sql: str, error: type[Exception]) -> str:
-    with pytest.raises(error) as raised, conn.transaction():
-        conn.execute(sql)
-    return raised.value.diag.constraint_name or ""
+    return refused(conn, sql, error).diag.constraint_name or ""
 
 
 @pytest.mark.parametrize("what", sorted(BAD_ROWS))

@@ -10,11 +10,12 @@ from models.types import check_in
 
 
 def _enum_checks() -> list[tuple[str, str, str]]:
-    """(table, constraint name, generated SQL) of every CHECK the models generate with check_in."""
+    """(table, constraint name, generated SQL) of every CHECK the models generate with check_in. Sorted: a table's
+    constraints are a set, and pytest-xdist's workers must collect the parametrized tests in one order."""
     return [
         (table.name, str(constraint.name), str(constraint.sqltext))
         for table in Base.metadata.sorted_tables
-        for constraint in table.constraints
+        for constraint in sorted(table.constraints, key=lambda constraint: str(constraint.name))
         if isinstance(constraint, CheckConstraint) and "allowed" in constraint.info
     ]
 

@@ -12,7 +12,7 @@ from psycopg import errors
 
 from models.sales import net_payout_cents, platform_fee_cents
 from tests.schema.catalog import snapshot
-from tests.schema.conftest import ScratchDatabase
+from tests.schema.conftest import ScratchDatabase, refused, seeded_connection
 
 BEFORE_AUDIT = "0009_thread_unread_counts"
 AUDIT = "0010_audit_events"
@@ -63,18 +63,8 @@ NEW_EVENT = """INSERT INTO "AuditEvent" (actor_kind, actor_id, action, subject_t
 @pytest.fixture
 def conn(head_db) -> Iterator[psycopg.Connection]:
     """A connection to a database at head with a few rows, all rolled back afterwards."""
-    with head_db.connect(autocommit=False) as connection:
-        connection.execute(BASELINE)
+    with seeded_connection(head_db, BASELINE) as connection:
         yield connection
-        connection.rollback()
-
-
-def _refused(
-    conn: psycopg.Connection, sql: str, error: type[Exception] | tuple[type[Exception], ...]
-) -> psycopg.Error:
-    with pytest.raises(error) as raised, conn.transaction():
-        conn.execute(sql)
-    return raised.value
 
 
 # ---- MarketplaceTransaction: the money adds up ----------------------------------------------------------------
@@ -93,8 +83,8 @@ def _refused(
     ],
 )
 def test_database_refuses_sale_money_that_does_not_add_up(conn, amount, fee, net, constraint):
-    refused = _refused(conn, new_transaction(amount, fee, net), errors.CheckViolation)
-    assert refused.diag.constraint_name == constraint
+    error = refused(conn, new_transaction(amount, fee, net), errors.CheckViolation)
+    assert error.diag.constraint_name == constraint
 
 
 @pytest.mark.parametrize(
@@ -125,12 +115,12 @@ def test_database_stores_the_largest_bigint_sale_with_the_fee_the_application_co
 
 
 def test_changing_a_recorded_sale_is_checked_too(conn):
-    refused = _refused(
+    error = refused(
         conn,
         'UPDATE "MarketplaceTransaction" SET platform_fee_cents = 10000 WHERE id = 1',
         errors.CheckViolation,
     )
-    assert refused.diag.constraint_name == "MarketplaceTransaction_net_payout_cents_check"
+    assert error.diag.constraint_name == "MarketplaceTransaction_net_payout_cents_check"
     conn.execute(
         'UPDATE "MarketplaceTransaction" SET platform_fee_cents = 10000, net_payout_cents = 140000 WHERE id = 1'
     )
@@ -139,15 +129,15 @@ def test_changing_a_recorded_sale_is_checked_too(conn):
 # ---- Invoice: one per marketplace transaction -----------------------------------------------------------------
 
 
-def test_a_second_invoice_for_one_transaction_is_refused(conn):
-    refused = _refused(conn, new_invoice("SA-M002", 1), errors.UniqueViolation)
-    assert refused.diag.constraint_name == "Invoice_marketplaceTransactionId_key"
+def test_a_second_invoice_for_one_transaction_isrefused(conn):
+    error = refused(conn, new_invoice("SA-M002", 1), errors.UniqueViolation)
+    assert error.diag.constraint_name == "Invoice_marketplaceTransactionId_key"
 
 
 def test_a_soft_deleted_invoice_still_holds_its_transaction(conn):
     conn.execute(new_invoice("SA-M002", 2, deleted=True))
-    refused = _refused(conn, new_invoice("SA-M003", 2), errors.UniqueViolation)
-    assert refused.diag.constraint_name == "Invoice_marketplaceTransactionId_key"
+    error = refused(conn, new_invoice("SA-M003", 2), errors.UniqueViolation)
+    assert error.diag.constraint_name == "Invoice_marketplaceTransactionId_key"
     # Clearing the old invoice's link frees the transaction for a new one.
     conn.execute('UPDATE "Invoice" SET "marketplaceTransactionId" = NULL WHERE number = \'SA-M002\'')
     conn.execute(new_invoice("SA-M003", 2))
@@ -168,10 +158,10 @@ def test_deleting_a_transaction_unlinks_its_invoice_through_the_new_index(conn):
 
 def test_counter_goes_with_its_tenant_and_never_below_zero(conn):
     conn.execute('INSERT INTO "InvoiceNumberCounter" (tenant_id, last_number) VALUES (2, 7)')
-    refused = _refused(
+    error = refused(
         conn, 'UPDATE "InvoiceNumberCounter" SET last_number = -1 WHERE tenant_id = 2', errors.CheckViolation
     )
-    assert refused.diag.constraint_name == "InvoiceNumberCounter_last_number_check"
+    assert error.diag.constraint_name == "InvoiceNumberCounter_last_number_check"
     conn.execute('DELETE FROM "Tenant" WHERE id = 2')
     assert conn.execute('SELECT count(*) FROM "InvoiceNumberCounter"').fetchone() == (0,)
 
@@ -201,8 +191,8 @@ def test_audit_events_are_written_with_a_utc_time_and_read_back(conn):
 )
 def test_audit_events_cannot_be_changed_or_removed(conn, statement):
     conn.execute(NEW_EVENT)
-    refused = _refused(conn, statement, errors.RestrictViolation)
-    assert '"AuditEvent" is append-only' in str(refused)
+    error = refused(conn, statement, errors.RestrictViolation)
+    assert '"AuditEvent" is append-only' in str(error)
     assert conn.execute('SELECT count(*) FROM "AuditEvent"').fetchone() == (1,)
 
 
@@ -210,19 +200,19 @@ def test_audit_events_stay_append_only_in_replica_mode(conn):
     conn.execute(NEW_EVENT)
     conn.execute("SET LOCAL session_replication_role = replica")  # disables ordinary triggers, not this one
     conn.execute(NEW_EVENT)  # bulk loads may still insert
-    _refused(conn, 'DELETE FROM "AuditEvent"', errors.RestrictViolation)
+    refused(conn, 'DELETE FROM "AuditEvent"', errors.RestrictViolation)
     assert conn.execute('SELECT count(*) FROM "AuditEvent"').fetchone() == (2,)
 
 
 def test_audit_events_name_a_known_actor_kind_and_keep_their_tenant(conn):
-    refused = _refused(conn, NEW_EVENT.replace("'cli'", "'robot'"), errors.CheckViolation)
-    assert refused.diag.constraint_name == "AuditEvent_actor_kind_check"
+    error = refused(conn, NEW_EVENT.replace("'cli'", "'robot'"), errors.CheckViolation)
+    assert error.diag.constraint_name == "AuditEvent_actor_kind_check"
     conn.execute(NEW_EVENT.replace("'MarketplaceUser', 1, 1,", "'MarketplaceUser', 1, 2,"))  # Other Farm
     # PostgreSQL 18 reports a RESTRICT foreign key as restrict_violation (23001), 15 as foreign_key_violation.
-    refused = _refused(
+    error = refused(
         conn, 'DELETE FROM "Tenant" WHERE id = 2', (errors.ForeignKeyViolation, errors.RestrictViolation)
     )
-    assert refused.diag.constraint_name == "AuditEvent_tenant_id_fkey"
+    assert error.diag.constraint_name == "AuditEvent_tenant_id_fkey"
 
 
 # ---- Up, down and up again with data; upgrades that stop with a clear message ---------------------------------
@@ -318,7 +308,7 @@ def test_upgrade_stops_before_validating_when_an_existing_sale_breaks_a_rule_and
         database.execute(new_transaction(100, 101))
 
     database.execute('UPDATE "MarketplaceTransaction" SET platform_fee_cents = 7500 WHERE id = 1')
-    database.upgrade("head")
+    database.upgrade(SALES)
     assert database.revision() == SALES
     assert database.execute(
         """SELECT bool_and(convalidated) FROM pg_constraint

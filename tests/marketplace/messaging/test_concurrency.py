@@ -14,16 +14,14 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from app import create_app
 from app.auth import SignedIn
 from app.extensions import db
 from marketplace.messaging.queries import unread_total
 from models import Message, MessageThread
 from tests.conftest import csrf_token_from
-from tests.dbserver import create_database, drop_database
+from tests.dbserver import scratch_app as scratch_database_app
 from tests.factories import MarketplaceUserFactory, MessageThreadFactory, ServiceListingFactory
 from tests.marketplace.messaging.conftest import unread_counters
 
@@ -33,18 +31,8 @@ MESSAGES_PER_CLIENT = 5  # 2 sides x 5 clients x 5 messages = 50
 
 @pytest.fixture
 def scratch_app(pg_server_url: str) -> Iterator[Flask]:
-    name = f"breeder_msg_concurrency_{os.getpid()}"
-    url = create_database(pg_server_url, name)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}, env_name="testing")
-    with app.app_context():
-        upgrade()
-    try:
+    with scratch_database_app(pg_server_url, f"breeder_msg_concurrency_{os.getpid()}") as app:
         yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        drop_database(pg_server_url, name)
 
 
 def _signed_in_client(app: Flask, user_id: int):

@@ -1,0 +1,1 @@
+"""Sales a provider records: in a conversation or on the dashboard; the sales list, status moves, invoices."""

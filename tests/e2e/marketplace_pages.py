@@ -1,0 +1,21 @@
+"""Steps several marketplace e2e tests take: sign in with the demo password, open a conversation from the inbox."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+PASSWORD = "demo-password-1"
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def open_conversation_with(page: Page, other_name: str) -> None:
+    page.goto("/messages")
+    page.locator(".inbox-row", has_text=other_name).first.get_by_role("link").click()
+    expect(page.locator("#messages")).to_be_visible()
