@@ -66,7 +66,6 @@ class Finding:
     sample_ids: list[Any]
     fix_sql: str | None
     safe_fix: bool = False
-    severity: str = "blocker"
     revision: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import pytest
 from alembic.script import ScriptDirectory
 from click.testing import Result
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from tests.cli import run_flask
@@ -268,6 +269,38 @@ def test_upgrade_stops_before_any_change_and_the_fixes_let_it_run_to_head(scratc
     assert "Result: OK, the upgrade can run." in upgraded.stdout
     assert database.revision() == database.heads()[0]
     assert run_flask(environment, "db", "preflight", timeout=120).returncode == 0
+
+
+def test_after_a_revision_2_stopped_half_way_the_pre_flight_shows_what_is_left_and_the_fixes_finish_it(
+    scratch_db,
+):
+    database = _at(scratch_db, REV1)
+
+    # Without the pre-flight, revision 2 meets the duplicate pairs only in its concurrent part: its tables exist,
+    # alembic_version still says 0001, and the failed unique build leaves an INVALID index.
+    with pytest.raises(
+        IntegrityError, match='could not create unique index "Contact_marketplaceUserId_tenantId_key"'
+    ):
+        _invoke(database, "upgrade", "--skip-preflight")
+    assert database.revision() == REV1
+    report, code = _report(database)
+
+    assert code == 1
+    assert [index["name"] for index in report["invalid_indexes"]] == [
+        "Contact_marketplaceUserId_tenantId_key"
+    ]
+    blockers = _blockers(report)
+    assert set(blockers) == {"Contact_marketplaceUserId_fkey", "Contact_marketplaceUserId_tenantId_key"}
+    assert blockers["Contact_marketplaceUserId_fkey"]["sample_ids"] == DANGLING_IDS
+    assert (
+        "NOT EXISTS" in blockers["Contact_marketplaceUserId_fkey"]["fix_sql"]
+    )  # MarketplaceUser is there now
+
+    assert _invoke(database, "preflight", "--fix", "--yes").exit_code == 0
+    upgraded = _invoke(database, "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert database.revision() == database.heads()[0]
+    assert database.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
 
 
 def test_fix_asks_first_and_leaves_every_other_blocker_alone(scratch_db):
