@@ -23,6 +23,8 @@ Every statement can run again after a failure in the non-transactional part.
 
 from alembic import op
 
+from app.preflight import Lock, Online
+
 revision = "0013_online_payments"
 down_revision = "0012_message_sales"
 branch_labels = None
@@ -47,6 +49,12 @@ INDEXES = {
         'CREATE INDEX CONCURRENTLY "{}" ON "Payment" ("tenantId") WHERE "overpaidCents" IS NOT NULL'
     ),
 }
+
+# The new columns are all NULL, so no existing row can break their CHECK or unique indexes: no data check.
+PREFLIGHT = [
+    Lock("Payment", f"ADD COLUMN x{len(COLUMNS)} (catalog only), ADD CONSTRAINT {CHECK} NOT VALID"),
+    Online("Payment", f"VALIDATE CONSTRAINT {CHECK}, {', '.join(INDEXES)} built CONCURRENTLY"),
+]
 
 EVENT_TABLE = """
 CREATE TABLE IF NOT EXISTS "StripeEvent" (

@@ -152,10 +152,14 @@ def test_the_embedded_server_starts_on_first_use_keeps_its_state_in_the_instance
         receiver.shutdown()
 
 
-def test_a_webhook_starts_nothing_and_is_refused_before_the_embedded_server_runs(monkeypatch, no_keys, tmp_path):
+def test_a_webhook_starts_nothing_and_is_refused_before_the_embedded_server_runs(
+    monkeypatch, no_keys, tmp_path
+):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="development")
-    response = app.test_client().post("/webhooks/stripe", data=b"{}", headers={"Stripe-Signature": "t=1,v1=x"})
+    response = app.test_client().post(
+        "/webhooks/stripe", data=b"{}", headers={"Stripe-Signature": "t=1,v1=x"}
+    )
     assert response.status_code == 404
     assert not process_embedded_stripe_running() and not (tmp_path / "localstripe").exists()
 
