@@ -155,8 +155,8 @@ def pay_page(face: PaymentFace, invoice: Invoice, payer: Payer):
 
 
 def status_page(face: PaymentFace, invoice_id: int, payment_id: int):
-    """"Processing" until the webhook records the payment, then "Paid" with the receipt, or "Not paid". htmx
-    polls its status block; without JavaScript a meta refresh does."""
+    """The payment's page: "Processing" until the webhook records the payment, then "Paid" with the receipt, or
+    "Not paid". htmx polls its status block; without JavaScript a meta refresh does."""
     payment = face.payment_or_404(invoice_id, payment_id)
     progress, message = "processing", None
     # A full page asks Stripe where a pending payment stands (a failed authentication sends no event from
