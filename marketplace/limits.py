@@ -27,6 +27,8 @@ MESSAGE_RATE_LIMIT = "30 per 10 minutes"
 NEW_THREAD_RATE_LIMIT = "20 per day"
 NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT = "3 per day"
 NEW_ACCOUNT_AGE = timedelta(days=7)
+# "Pay now" submissions per signed-in user (as the portal's per contact): a few declined cards, no card testing.
+PAY_PER_USER = "10 per 10 minutes;30 per day"
 
 
 def email_key() -> str:
@@ -35,3 +37,12 @@ def email_key() -> str:
 
 def ip_and_email_key() -> str:
     return f"{request.remote_addr}|{email_key()}"
+
+
+def user_key() -> str:
+    """The signed-in user's id (only used behind marketplace_login_required), else the address."""
+    from flask_login import current_user
+
+    return (
+        f"pay|marketplace|{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+    )

@@ -12,9 +12,10 @@ bp = Blueprint("payments", __name__)
 
 def init_app(app: Flask) -> None:
     from app.extensions import csrf
-    from payments import gateway, webhooks
+    from payments import gateway, service, webhooks
 
     gateway.init_app(app)
     app.add_template_global(gateway.payments_enabled, "online_payment_available")
+    app.add_template_global(service.payable_problem)
     csrf.exempt(webhooks.stripe_webhook)  # Stripe signs its requests; it cannot send our CSRF token
     app.register_blueprint(bp)

@@ -1,8 +1,10 @@
-"""Start a card payment for any Invoice (the portal's "Pay now" today; "My invoices" next), on the one path that
-works on both real Stripe and localstripe 1.15 (see the README, "Payments: localstripe vs real Stripe"):
+"""Start a card payment for any Invoice (the portal's "Pay now" and the marketplace's "My invoices"), on the one
+path that works on both real Stripe and localstripe 1.15 (see the README, "Payments: localstripe vs real Stripe"):
 
 1. the page turns the card into a token with Stripe.js `createToken` (card data never reaches us);
-2. we make a Customer with that token as its source (its card is the customer's default source);
+2. the card goes on a Stripe Customer: the payer's own (a marketplace user keeps theirs in
+   `MarketplaceUser.stripe_customer_id`), to which the token is added as a card, or a new Customer with the token
+   as its source (a portal contact has no column to keep one; a marketplace user's new one is kept);
 3. we create a PaymentIntent for that customer and card, with the invoice, tenant and payer in its metadata,
    and record a pending Payment with the intent's id, committed before any money moves;
 4. we confirm the intent. It succeeds (the webhook records it), asks for authentication (the page runs
@@ -22,13 +24,14 @@ Stripe unreachable: PaymentUnavailable; a Payment already saved stays pending, a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import stripe
 
 from app.extensions import db
 from app.money import format_money
-from models import Invoice, Payment, PaymentStatus
+from models import Invoice, Payment, PaymentStatus, TransactionStatus
 from payments.gateway import gateway
 from payments.queries import open_online_payment, pay_now_lock
 from payments.settlement import Receipt, settle_failure, settle_success
@@ -59,11 +62,14 @@ class PaymentUnavailable(Exception):
 @dataclass(frozen=True)
 class Payer:
     """Who pays: the Stripe customer's e-mail and name, and ids for the intent's metadata (they also say where
-    the receipt goes)."""
+    the receipt goes). `customer_id` is the payer's Stripe Customer, if they have one; `keep_customer` is called
+    with a new Customer's id (in the transaction that saves the payment) when there was none, or it is gone."""
 
     email: str | None
     name: str | None
     ids: dict[str, str]
+    customer_id: str | None = None
+    keep_customer: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,9 @@ def payable_problem(invoice: Invoice) -> str | None:
         return "This invoice has not been issued yet."
     if not invoice.is_open or invoice.balance_cents <= 0:
         return "This invoice has no balance due."
+    sale = invoice.marketplace_transaction if invoice.marketplace_transaction_id is not None else None
+    if sale is not None and sale.status in (TransactionStatus.REFUNDED, TransactionStatus.CANCELLED):
+        return f"The sale this invoice is for was {sale.status}, so there is nothing to pay."
     return None
 
 
@@ -159,6 +168,35 @@ def _add_card(customer_id: str, card_token: str):
     )
 
 
+def _customer_gone(error: PaymentRefused) -> bool:
+    """Stripe answered 404 for the customer (deleted, or made by another Stripe: test keys against live ones,
+    a wiped localstripe)."""
+    cause = error.__cause__.__cause__ if error.__cause__ is not None else None
+    if not isinstance(cause, stripe.InvalidRequestError):
+        return False
+    return cause.http_status == 404 or (
+        cause.code == "resource_missing" and "customer" in (cause.user_message or str(cause)).lower()
+    )
+
+
+def _customer_and_card(card_token: str, payer: Payer) -> tuple[str, str, str | None, str | None]:
+    """(customer id, card id, brand, last 4): the card added to the payer's own Customer, or a new Customer with
+    the card as its source (kept through payer.keep_customer)."""
+    if payer.customer_id:
+        try:
+            card = _add_card(payer.customer_id, card_token)
+        except PaymentRefused as refused:
+            if not _customer_gone(refused):
+                raise
+            log.warning("Stripe customer %s is gone; making a new one for this payer", payer.customer_id)
+        else:
+            return payer.customer_id, card.id, getattr(card, "brand", None), getattr(card, "last4", None)
+    customer = _new_customer(card_token, payer)
+    if payer.keep_customer is not None:
+        payer.keep_customer(customer.id)
+    return (customer.id, *_card_of(customer))
+
+
 def _confirm(payment: Payment) -> Started:
     client = gateway().client
     try:
@@ -176,15 +214,14 @@ def _confirm(payment: Payment) -> Started:
 
 def _start_new(invoice: Invoice, amount_cents: int, card_token: str, payer: Payer) -> Started:
     client = gateway().client
-    customer = _new_customer(card_token, payer)
-    card_id, brand, last4 = _card_of(customer)
+    customer_id, card_id, brand, last4 = _customer_and_card(card_token, payer)
     intent = _stripe_call(
         "start the payment",
         client.v1.payment_intents.create,
         params={
             "amount": amount_cents,
             "currency": invoice.currency.lower(),
-            "customer": customer.id,
+            "customer": customer_id,
             "payment_method": card_id,
             "payment_method_types": ["card"],
             "metadata": _metadata(invoice, payer),

@@ -141,6 +141,15 @@ def card_token(base_url: str, number: str = CARD_OK) -> str:
         return json.loads(response.read())["id"]
 
 
+def pay_form_data(csrf_token: str, localstripe: LocalStripe, amount: str, card: str | None, **form: str):
+    """The "Pay now" form as the page posts it: the CSRF token, the amount and the token Stripe.js makes of the
+    card (no token when card is None)."""
+    data = {"csrf_token": csrf_token, "amount": amount, **form}
+    if card is not None:
+        data["stripe_token"] = localstripe.token(card)
+    return data
+
+
 def unconfirmed_intent(client: stripe.StripeClient, token: str, amount: int, **params: Any):
     """Our path up to the confirm: a Customer with the card token as its source, then a PaymentIntent for that
     customer and card. Returns (customer, intent)."""

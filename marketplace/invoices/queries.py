@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
-from models import Contact, Invoice, MarketplaceUser, Tenant
+from models import Contact, Invoice, MarketplaceUser, Payment, Tenant
 
 PER_BREEDER_LIMIT = 100
 
@@ -48,6 +48,28 @@ def invoice_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int) 
             selectinload(Invoice.line_items),
             selectinload(Invoice.payments),
         )
+    )
+
+
+def payment_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int, payment_id: int) -> Payment:
+    """An online payment on one of the user's invoices (the rule above); anyone else's is a 404."""
+    return db.one_or_404(
+        select(Payment)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .join(Contact, _invoice_of_contact())
+        .where(
+            _linked_contact(user.id),
+            Invoice.id == invoice_id,
+            Payment.id == payment_id,
+            Payment.stripe_payment_intent_id.is_not(None),
+        )
+    )
+
+
+def linked_contact_id(user: MarketplaceUser, tenant_id: int) -> int | None:
+    """The user's client record at this breeder (at most one: Contact_marketplaceUserId_tenantId_key)."""
+    return db.session.scalar(
+        select(Contact.id).where(_linked_contact(user.id), Contact.tenant_id == tenant_id).limit(1)
     )
 
 

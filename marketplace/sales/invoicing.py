@@ -146,9 +146,11 @@ def record_sale(
     return sale, notification
 
 
-def _announce(sale: MarketplaceTransaction, message: str, *, notify: bool) -> PendingNotification | None:
+def announce(sale: MarketplaceTransaction, message: str, *, notify: bool) -> PendingNotification | None:
     """An event message on the sale's deal card in its conversation, from that conversation's seller. Skipped
-    (the change still stands) when the sale was not recorded in a conversation or it is blocked meanwhile."""
+    (the change still stands) when the sale was not recorded in a conversation or it is blocked meanwhile.
+    Used by every change a sale goes through: its moves and invoice here, a card payment and its refunds
+    (paid_online.py, refunding.py). Call it after the sale's row is locked (the conversation's row comes next)."""
     row = db.session.execute(
         select(Message.thread_id, MessageThread.seller_user_id)
         .join(MessageThread, MessageThread.id == Message.thread_id)
@@ -195,7 +197,7 @@ def move_sale(
         before={"status": before},
         after={"status": to_status},
     )
-    return sale, _announce(sale, f"Sale marked {to_status}", notify=True)
+    return sale, announce(sale, f"Sale marked {to_status}", notify=True)
 
 
 def _settle_invoice(
@@ -370,7 +372,7 @@ def create_invoice(
             "due_at": invoice.due_at.isoformat() if invoice.due_at else None,
         },
     )
-    _announce(sale, f"Invoice {number} issued", notify=False)
+    announce(sale, f"Invoice {number} issued", notify=False)
     mail = None
     if buyer is not None and buyer.in_good_standing:
         breeder = db.session.get(Tenant, tenant_id)

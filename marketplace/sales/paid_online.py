@@ -1,8 +1,9 @@
 """A marketplace invoice paid in full online completes its sale: a payments success hook
 (payments.settlement.on_payment_succeeded), run in the webhook's transaction with the sale's row already locked.
 
-pending → completed (models.sales.can_move), the PaymentIntent recorded on the sale, and an AuditEvent by the
-system. A sale already completed just gets the intent id; a cancelled or refunded one is left as it is and logged
+pending → completed (models.sales.can_move), the PaymentIntent recorded on the sale, an AuditEvent by the system,
+and a "Paid online" event on the sale's deal card in its conversation (when it was recorded in one; no e-mail:
+the buyer gets the receipt). A sale already completed just gets the intent id (and the event); a cancelled or refunded one is left as it is and logged
 (the money is on the invoice, and a succeeded payment on a settled invoice is flagged as overpaid for the breeder).
 A partly paid invoice leaves its sale pending, and so does a payment that arrived after the invoice was settled
 another way (all of it is excess).
@@ -13,7 +14,8 @@ from __future__ import annotations
 import logging
 
 from app.extensions import db
-from marketplace.sales.invoicing import SALE_TABLE
+from app.money import format_money
+from marketplace.sales.invoicing import SALE_TABLE, announce
 from models import (
     ActorKind,
     Invoice,
@@ -61,3 +63,5 @@ def complete_sale_paid_online(payment: Payment, invoice: Invoice) -> None:
         before=before,
         after={"status": sale.status, "stripe_payment_intent_id": sale.stripe_payment_intent_id},
     )
+    paid = format_money(payment.amount_cents, invoice.currency)
+    announce(sale, f"Paid online: {paid} by card, invoice {invoice.number} paid in full", notify=False)

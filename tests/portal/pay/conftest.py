@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from models import Contact, Invoice
 from tests.factories import ContactFactory, InvoiceFactory, PartyFactory, TenantFactory
-from tests.stripe_server import CARD_OK, LocalStripe
+from tests.stripe_server import CARD_OK, LocalStripe, pay_form_data
 
 STATUS_URL_RE = re.compile(r"/portal/[^/]+/invoices/(\d+)/payments/(\d+)$")
 
@@ -48,10 +48,7 @@ def pay_form(csrf, localstripe: LocalStripe, payee: Payee):
     the amount and the token Stripe.js makes of the card (no token when card is None)."""
 
     def fill(amount: str = "100.00", card: str | None = CARD_OK, **form: str) -> dict[str, str]:
-        data = {"csrf_token": csrf(payee.invoice_url), "amount": amount, **form}
-        if card is not None:
-            data["stripe_token"] = localstripe.token(card)
-        return data
+        return pay_form_data(csrf(payee.invoice_url), localstripe, amount, card, **form)
 
     return fill
 
