@@ -2,7 +2,7 @@
 
 from models.audit import ActorKind, AuditEvent, record_audit
 from models.base import Base
-from models.billing import Invoice, InvoiceLineItem, InvoiceStatus, Payment, PaymentStatus
+from models.billing import Invoice, InvoiceLineItem, InvoiceStatus, Payment, PaymentRefund, PaymentStatus
 from models.marketplace import (
     ListingStatus,
     MarketplaceTransaction,
@@ -48,6 +48,7 @@ __all__ = [
     "Party",
     "PartyType",
     "Payment",
+    "PaymentRefund",
     "PaymentStatus",
     "PriceType",
     "ServiceListing",

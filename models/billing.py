@@ -207,7 +207,60 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
     overpaid_cents: Mapped[int | None] = mapped_column("overpaidCents", BigInteger)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+    refunds: Mapped[list[PaymentRefund]] = relationship(back_populates="payment", order_by="PaymentRefund.id")
 
     @property
     def is_online(self) -> bool:
         return self.stripe_payment_intent_id is not None
+
+    @property
+    def refunded_cents(self) -> int:
+        """Given back so far (revision 0014's refunds)."""
+        return sum(refund.amount_cents for refund in self.refunds)
+
+    @property
+    def refundable_cents(self) -> int:
+        """What a card refund may still give back: an online payment's money less its refunds; 0 otherwise."""
+        if not self.is_online or self.status not in MONEY_RECEIVED:
+            return 0
+        return max(0, self.amount_cents - self.refunded_cents)
+
+    @property
+    def applied_cents(self) -> int:
+        """What this payment pays of its invoice now: received, less the excess beyond the balance that is still
+        held (overpaidCents) and less what was refunded (a refund returns the excess first, then restores the
+        balance). An invoice's balance is its amount less its payments' applied_cents."""
+        if self.status not in MONEY_RECEIVED:
+            return 0
+        return max(0, self.amount_cents - (self.overpaid_cents or 0) - self.refunded_cents)
+
+
+# A payment whose money arrived: succeeded, or succeeded and then refunded in full.
+MONEY_RECEIVED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+
+
+class PaymentRefund(TenantOwned, PrismaTimestamps, Base):
+    """Money given back on an online payment through Stripe's Refund API (revision 0014): one row per Stripe
+    refund, whole or partial. A payment refunded in full becomes `refunded`; a partial refund leaves it
+    `succeeded` with these rows beside it.
+
+    stripeRefundId is unique, so one Stripe refund is applied once whoever records it (the seller's request, the
+    webhook's charge.refunded, or the next refund catching up with one made in Stripe's dashboard).
+    idempotencyKey is the refund form's: a double submit finds its refund under it and refunds nothing more."""
+
+    __tablename__ = "PaymentRefund"
+    __table_args__ = (
+        CheckConstraint('"amountCents" > 0', name="amountCents"),
+        Index("PaymentRefund_stripeRefundId_key", "stripeRefundId", unique=True),
+        Index("PaymentRefund_paymentId_idempotencyKey_key", "paymentId", "idempotencyKey", unique=True),
+    )
+
+    id: Mapped[intpk]
+    payment_id: Mapped[int] = mapped_column(
+        "paymentId", ForeignKey("Payment.id", ondelete="RESTRICT", onupdate="CASCADE")
+    )
+    amount_cents: Mapped[int] = mapped_column("amountCents", BigInteger)
+    stripe_refund_id: Mapped[str] = mapped_column("stripeRefundId", String(255))
+    idempotency_key: Mapped[str | None] = mapped_column("idempotencyKey", String(64))
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")

@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/stripe"
 # What the webhook handles (payments/webhooks.py); the events to enable in Stripe's dashboard.
-HANDLED_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled")
+HANDLED_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "charge.refunded",
+)
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
 STRIPE_API_ORIGIN = "https://api.stripe.com"
 DEVELOPMENT_SITE = "http://127.0.0.1:5000"

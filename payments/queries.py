@@ -18,7 +18,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from models import ALL_TENANTS, INCLUDE_DELETED, Invoice, Payment, PaymentStatus
+from models import (
+    ALL_TENANTS,
+    INCLUDE_DELETED,
+    Invoice,
+    MarketplaceTransaction,
+    Payment,
+    PaymentRefund,
+    PaymentStatus,
+)
+from models.billing import MONEY_RECEIVED
 
 UNSCOPED = {ALL_TENANTS: True, INCLUDE_DELETED: True}
 # pg_advisory_xact_lock(bigint): the high 32 bits name this use, the low 32 bits are the invoice id. The one-key
@@ -40,6 +49,25 @@ def lock_invoice(invoice_id: int) -> Invoice:
     ).one()
 
 
+def lock_sale_and_invoice(invoice_id: int) -> Invoice:
+    """Lock the invoice's sale (for a marketplace invoice), then the invoice: the order the sales code takes them
+    in (marketplace/sales/invoicing.py), so a seller's move of the sale and a payment or refund on its invoice
+    queue instead of deadlocking. Lock the invoice's payments after this."""
+    sale_id = db.session.scalar(
+        select(Invoice.marketplace_transaction_id)
+        .where(Invoice.id == invoice_id)
+        .execution_options(**UNSCOPED)
+    )
+    if sale_id is not None:
+        db.session.scalars(
+            select(MarketplaceTransaction)
+            .where(MarketplaceTransaction.id == sale_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+    return lock_invoice(invoice_id)
+
+
 def lock_payment(payment_id: int) -> Payment:
     """Call after lock_invoice(payment.invoice_id); the row is read again (another transaction may have settled
     it while we waited)."""
@@ -55,6 +83,44 @@ def payment_for_intent(intent_id: str) -> Payment | None:
     return db.session.scalars(
         select(Payment).where(Payment.stripe_payment_intent_id == intent_id).execution_options(**UNSCOPED)
     ).one_or_none()
+
+
+def lock_online_payments(invoice_id: int) -> list[Payment]:
+    """The invoice's online payments whose money arrived, newest first, locked (after lock_sale_and_invoice)."""
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(
+                Payment.invoice_id == invoice_id,
+                Payment.stripe_payment_intent_id.is_not(None),
+                Payment.status.in_(MONEY_RECEIVED),
+            )
+            .order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
+            .with_for_update()
+            .execution_options(populate_existing=True, **UNSCOPED)
+        )
+    )
+
+
+def card_money(invoice_id: int) -> tuple[int, int]:
+    """(received by card, refunded) on the invoice's online payments: one aggregate."""
+    received = (
+        select(func.coalesce(func.sum(Payment.amount_cents), 0))
+        .where(
+            Payment.invoice_id == invoice_id,
+            Payment.stripe_payment_intent_id.is_not(None),
+            Payment.status.in_(MONEY_RECEIVED),
+        )
+        .scalar_subquery()
+    )
+    refunded = (
+        select(func.coalesce(func.sum(PaymentRefund.amount_cents), 0))
+        .join(Payment, Payment.id == PaymentRefund.payment_id)
+        .where(Payment.invoice_id == invoice_id)
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(received, refunded).execution_options(**UNSCOPED)).one()
+    return int(row[0]), int(row[1])
 
 
 def open_online_payment(invoice_id: int) -> Payment | None:

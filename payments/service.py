@@ -105,7 +105,7 @@ def amount_problem(amount_cents: int, invoice: Invoice) -> str | None:
     return None
 
 
-def _stripe_call(what: str, call, *args, **kwargs):
+def stripe_call(what: str, call, *args, **kwargs):
     """Run one SDK call; a network failure or a Stripe-side error is PaymentUnavailable (the caller's records stay
     as they are), a card error propagates."""
     try:
@@ -141,7 +141,7 @@ def _save_card(what: str, call, *args, **kwargs):
     """Customer.create(source=token) or Customer.create_source: a decline is Stripe's message for the payer; a
     token Stripe does not take (used already, expired, made up) asks for the card again."""
     try:
-        return _stripe_call(what, call, *args, **kwargs)
+        return stripe_call(what, call, *args, **kwargs)
     except stripe.CardError as error:
         raise PaymentRefused(error.user_message or "Your card was declined.") from error
     except PaymentUnavailable as unavailable:
@@ -200,7 +200,7 @@ def _customer_and_card(card_token: str, payer: Payer) -> tuple[str, str, str | N
 def _confirm(payment: Payment) -> Started:
     client = gateway().client
     try:
-        intent = _stripe_call(
+        intent = stripe_call(
             "charge the card", client.v1.payment_intents.confirm, payment.stripe_payment_intent_id
         )
     except stripe.CardError as error:
@@ -215,7 +215,7 @@ def _confirm(payment: Payment) -> Started:
 def _start_new(invoice: Invoice, amount_cents: int, card_token: str, payer: Payer) -> Started:
     client = gateway().client
     customer_id, card_id, brand, last4 = _customer_and_card(card_token, payer)
-    intent = _stripe_call(
+    intent = stripe_call(
         "start the payment",
         client.v1.payment_intents.create,
         params={
@@ -257,12 +257,12 @@ def _reuse_or_replace(open_payment: Payment, amount_cents: int, card_token: str)
     """Started when the open payment settles this attempt; None when it was cancelled and a new one may start."""
     client = gateway().client
     intent_id = open_payment.stripe_payment_intent_id
-    intent = _stripe_call("look up the open payment", client.v1.payment_intents.retrieve, intent_id)
+    intent = stripe_call("look up the open payment", client.v1.payment_intents.retrieve, intent_id)
     if intent.status in SETTLING:
         return _already_settling(open_payment, intent)
     if intent.status in AWAITING_CARD and intent.amount == amount_cents:
         card = _add_card(intent.customer, card_token)
-        intent = _stripe_call(
+        intent = stripe_call(
             "reuse the open payment",
             client.v1.payment_intents.update,
             intent_id,
@@ -275,9 +275,9 @@ def _reuse_or_replace(open_payment: Payment, amount_cents: int, card_token: str)
             return _confirm(open_payment)
     if intent.status in CANCELLABLE:
         try:
-            _stripe_call("cancel the open payment", client.v1.payment_intents.cancel, intent_id)
+            stripe_call("cancel the open payment", client.v1.payment_intents.cancel, intent_id)
         except PaymentUnavailable:
-            intent = _stripe_call("look up the open payment", client.v1.payment_intents.retrieve, intent_id)
+            intent = stripe_call("look up the open payment", client.v1.payment_intents.retrieve, intent_id)
             if intent.status not in SETTLING:
                 raise
             return _already_settling(open_payment, intent)  # authenticated in another tab meanwhile
@@ -320,7 +320,7 @@ def intent_metadata(intent) -> dict[str, str]:
 
 def intent_for(payment: Payment):
     """The payment's intent as Stripe has it now; PaymentUnavailable when Stripe does not answer."""
-    return _stripe_call(
+    return stripe_call(
         "look up the payment", gateway().client.v1.payment_intents.retrieve, payment.stripe_payment_intent_id
     )
 

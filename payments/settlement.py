@@ -32,14 +32,13 @@ from models import (
     Contact,
     Invoice,
     InvoiceStatus,
-    MarketplaceTransaction,
     MarketplaceUser,
     Payment,
     PaymentStatus,
     record_audit,
 )
 from models.types import utcnow
-from payments.queries import UNSCOPED, lock_invoice, lock_payment
+from payments.queries import UNSCOPED, lock_payment, lock_sale_and_invoice
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +70,10 @@ class Receipt:
 
 def _lock_invoice_of(payment_id: int) -> Invoice:
     """Lock the payment's sale (if its invoice has one), then its invoice; see the lock order above."""
-    invoice_id, sale_id = db.session.execute(
-        select(Payment.invoice_id, Invoice.marketplace_transaction_id)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(Payment.id == payment_id)
-        .execution_options(**UNSCOPED)
-    ).one()
-    if sale_id is not None:
-        db.session.scalars(
-            select(MarketplaceTransaction)
-            .where(MarketplaceTransaction.id == sale_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-    return lock_invoice(invoice_id)
+    invoice_id = db.session.scalar(
+        select(Payment.invoice_id).where(Payment.id == payment_id).execution_options(**UNSCOPED)
+    )
+    return lock_sale_and_invoice(invoice_id)
 
 
 def _apply_to_invoice(invoice: Invoice, received_cents: int) -> int:

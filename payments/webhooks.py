@@ -7,6 +7,10 @@
   no second effect. If the first delivery rolled back, the waiting one inserts and does the work.
 - payment_intent.succeeded: payments.settlement.settle_success. payment_intent.payment_failed / .canceled:
   settle_failure, which never undoes a success (events may arrive out of order).
+- charge.refunded (a refund of one of our payments, whole or partial, made by us or in Stripe's dashboard):
+  payments.refunds.sync_refunds asks Stripe for the payment's refunds and records those we have not; a refund the
+  seller's request already recorded has its id in "PaymentRefund" and is not applied again. (localstripe sends
+  no refund events; real Stripe does.)
 - Any other type, or an intent that is not ours: logged, recorded, 200 (Stripe would otherwise retry it).
 - An error while applying an event rolls back (the event is not recorded) and answers 500: Stripe retries.
 """
@@ -26,6 +30,7 @@ from models import StripeEvent
 from payments import bp
 from payments.gateway import WEBHOOK_PATH, webhook_secret
 from payments.queries import payment_for_intent
+from payments.refunds import sync_refunds
 from payments.service import intent_metadata, received_cents
 from payments.settlement import Receipt, settle_failure, settle_success
 
@@ -41,11 +46,25 @@ def _failed(payment_id: int, intent) -> None:
     return None
 
 
+def _refunded(payment_id: int, charge) -> None:
+    sync_refunds(payment_id)
+    return None
+
+
 HANDLERS: dict[str, Callable[[int, object], Receipt | None]] = {
     "payment_intent.succeeded": _succeeded,
     "payment_intent.payment_failed": _failed,
     "payment_intent.canceled": _failed,
+    "charge.refunded": _refunded,
 }
+
+
+def _intent_id(event_object) -> str | None:
+    """The PaymentIntent an event is about: the object itself, or a charge's payment_intent (an id, or expanded)."""
+    if getattr(event_object, "object", None) != "charge":
+        return getattr(event_object, "id", None)
+    intent = getattr(event_object, "payment_intent", None)
+    return intent if isinstance(intent, str) or intent is None else getattr(intent, "id", None)
 
 
 def _record(event_id: str, event_type: str, payload: dict) -> bool:
@@ -69,17 +88,18 @@ def handle_event(event: stripe.Event, payload: dict) -> Receipt | None:
     if handler is None:
         log.info("Stripe event %s of type %s is not one we handle; acknowledged", event.id, event.type)
         return None
-    intent = event.data.object
-    payment = payment_for_intent(intent.id)
+    event_object = event.data.object
+    intent_id = _intent_id(event_object)
+    payment = payment_for_intent(intent_id) if intent_id else None
     if payment is None:
         log.warning(
             "Stripe event %s (%s) is for intent %s, which is not ours; acknowledged",
             event.id,
             event.type,
-            intent.id,
+            intent_id,
         )
         return None
-    return handler(payment.id, intent)
+    return handler(payment.id, event_object)
 
 
 @bp.post(WEBHOOK_PATH)

@@ -46,7 +46,7 @@ def invoice_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int) 
             joinedload(Invoice.client_party),
             joinedload(Invoice.marketplace_transaction),
             selectinload(Invoice.line_items),
-            selectinload(Invoice.payments),
+            selectinload(Invoice.payments).selectinload(Payment.refunds),
         )
     )
 

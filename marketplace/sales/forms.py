@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -160,6 +160,37 @@ class NewSaleForm(SaleForm):
             self.party = tenant_party_or_none(party_id) if party_id is not None else None
             if self.party is None:
                 raise ValidationError("Choose a client from the list.")
+
+
+# --- refunds ---------------------------------------------------------------------------------------------------
+
+REFUND_KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}", re.ASCII)
+AMOUNT_MAX_CHARS = 32
+
+
+class RefundForm(FlaskForm):
+    """A refund by card from the sales list: how much, and the form's idempotency key (a new one each time the
+    list is shown, so submitting one form twice refunds once, while a second refund later is a new form)."""
+
+    amount = StringField("Refund (USD)", filters=[strip_text])
+    refund_key = HiddenField()
+
+    amount_cents: int | None = None
+
+    def validate_amount(self, field: StringField) -> None:
+        if len(field.data or "") > AMOUNT_MAX_CHARS:
+            raise ValidationError("Enter an amount in dollars, like 45 or 45.50.")
+        try:
+            self.amount_cents = parse_dollars(field.data or "", allow_zero=False)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_refund_key(self, field: HiddenField) -> None:
+        if not REFUND_KEY_RE.fullmatch(field.data or ""):
+            raise ValidationError("This form has expired. Reload the sales list and try again.")
+
+    def first_error(self) -> str:
+        return next(iter(error for errors in self.errors.values() for error in errors))
 
 
 # --- the sales list's filters ----------------------------------------------------------------------------------

@@ -46,12 +46,17 @@ from models import (
     record_audit,
 )
 from models.types import utcnow
+from payments.queries import card_money
 
 log = logging.getLogger(__name__)
 
 SALE_TABLE = "MarketplaceTransaction"
 INVOICEABLE = (TransactionStatus.PENDING, TransactionStatus.COMPLETED)
 ALREADY_INVOICED = "This sale already has an invoice."
+PAID_BY_CARD = (
+    "This sale was paid by card: use “Refund by card”, so the money goes back to the buyer's card. "
+    "“Mark refunded” is for sales paid off the platform."
+)
 
 
 class SaleRefused(Exception):
@@ -176,7 +181,9 @@ def move_sale(
     sale_id: int, tenant_id: int, to_status: str, actor: MarketplaceUser
 ) -> tuple[MarketplaceTransaction, PendingNotification | None]:
     """pending → completed or cancelled, completed → refunded (models.sales.can_move); SaleRefused otherwise.
-    The sale's row is locked first, so two moves of one sale are judged one after the other."""
+    The sale's row is locked first, so two moves of one sale are judged one after the other. Marking a sale
+    refunded is for money returned off the platform: a sale with card money left to refund is refunded through
+    Stripe instead (refunding.py)."""
     sale = sale_for_tenant_or_404(sale_id, tenant_id, lock=True)
     before = sale.status or TransactionStatus.COMPLETED
     if not can_move(before, to_status):
@@ -184,6 +191,10 @@ def move_sale(
             raise SaleRefused(f"This sale is already {before}.")
         raise SaleRefused(f"A {before} sale cannot be marked {to_status}.")
     invoice = invoice_of_sale(sale.id)
+    if to_status == TransactionStatus.REFUNDED and invoice is not None:
+        received, refunded = card_money(invoice.id)
+        if received > refunded:
+            raise SaleRefused(PAID_BY_CARD)
     if invoice is not None and invoice.deleted_at is None:
         _settle_invoice(invoice, sale, to_status, actor, tenant_id)
     sale.status = to_status

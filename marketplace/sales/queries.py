@@ -23,9 +23,12 @@ from models import (
     MarketplaceUser,
     Message,
     Party,
+    Payment,
+    PaymentRefund,
     ServiceListing,
     TransactionStatus,
 )
+from models.billing import MONEY_RECEIVED
 
 SALES_PAGE_SIZE = 25
 PARTY_CHOICES_MAX = 500
@@ -150,10 +153,16 @@ class SaleRow:
     notes: str | None
     invoice_id: int | None
     invoice_number: str | None
+    card_cents: int = 0  # received by card on the sale's invoice
+    refunded_cents: int = 0  # of which refunded
 
     @property
     def cursor(self) -> str:
         return f"{self.transaction_date.isoformat()},{self.id}"
+
+    @property
+    def card_refundable_cents(self) -> int:
+        return self.card_cents - self.refunded_cents
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,25 @@ def _filtered(statement: Select, tenant_id: int, filters: SalesFilter) -> Select
 
 _FEE = func.coalesce(Sale.platform_fee_cents, 0)
 _NET = func.coalesce(Sale.net_payout_cents, Sale.amount_cents - _FEE)
+# Per row of the list: what the sale's invoice received by card, and what of it was refunded (two correlated
+# sums over Payment_invoiceId_status_idx and PaymentRefund_paymentId_idempotencyKey_key; 0 without an invoice).
+_CARD = (
+    select(func.coalesce(func.sum(Payment.amount_cents), 0))
+    .where(
+        Payment.invoice_id == Invoice.id,
+        Payment.stripe_payment_intent_id.is_not(None),
+        Payment.status.in_(MONEY_RECEIVED),
+    )
+    .correlate(Invoice)
+    .scalar_subquery()
+)
+_REFUNDED = (
+    select(func.coalesce(func.sum(PaymentRefund.amount_cents), 0))
+    .join(Payment, Payment.id == PaymentRefund.payment_id)
+    .where(Payment.invoice_id == Invoice.id)
+    .correlate(Invoice)
+    .scalar_subquery()
+)
 
 
 def _rows_statement(tenant_id: int, filters: SalesFilter) -> Select:
@@ -206,6 +234,8 @@ def _rows_statement(tenant_id: int, filters: SalesFilter) -> Select:
             ServiceListing.title,
             Invoice.id.label("invoice_id"),
             Invoice.number.label("invoice_number"),
+            _CARD.label("card_cents"),
+            _REFUNDED.label("refunded_cents"),
         )
         .outerjoin(Party, Party.id == Sale.client_party_id)
         .outerjoin(ClientUser, ClientUser.id == Sale.client_user_id)
@@ -242,6 +272,8 @@ def _sale_row(row) -> SaleRow:
         notes=row.notes,
         invoice_id=row.invoice_id,
         invoice_number=row.invoice_number,
+        card_cents=int(row.card_cents or 0),
+        refunded_cents=int(row.refunded_cents or 0),
     )
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.embedded_stripe import EmbeddedStripeError
 from app.errors import render_error
 from app.extensions import db
 from app.forms import render_form
+from app.money import format_money
 from marketplace import bp
 from marketplace.access import (
     marketplace_login_required,
@@ -27,7 +30,7 @@ from marketplace.access import (
 )
 from marketplace.messaging.queries import thread_for_participant_or_404
 from marketplace.messaging.sending import BLOCKED, SendRefused, deliver
-from marketplace.sales.forms import PAYMENT_METHODS, NewSaleForm, SaleForm, parse_sales_filter
+from marketplace.sales.forms import PAYMENT_METHODS, NewSaleForm, RefundForm, SaleForm, parse_sales_filter
 from marketplace.sales.invoicing import SaleRefused, create_invoice, move_sale, record_sale, send_invoice_mail
 from marketplace.sales.queries import (
     SaleRow,
@@ -36,7 +39,10 @@ from marketplace.sales.queries import (
     sales_totals,
     tenant_party_choices,
 )
+from marketplace.sales.refunding import refund_sale
 from models import SALE_TRANSITIONS, MarketplaceUser, ThreadStatus, TransactionStatus, tenant_scope
+from payments.refunds import Refunded, RefundRefused
+from payments.service import PaymentUnavailable
 
 THREAD_SALE_TEMPLATE = "marketplace/sales/record_in_thread.html"
 NEW_SALE_TEMPLATE = "marketplace/sales/new_sale.html"
@@ -117,6 +123,7 @@ def sales() -> str:
         statuses=list(TransactionStatus),
         transitions=SALE_TRANSITIONS,
         payment_methods=PAYMENT_METHODS,
+        new_refund_key=lambda: secrets.token_urlsafe(24),
     )
 
 
@@ -231,4 +238,47 @@ def invoice_sale(sale_id: int) -> BaseResponse | tuple[str, int]:
     db.session.commit()
     send_invoice_mail(mail)
     flash(f"Invoice {number} created.", "success")
+    return _back_to_list(sale_id)
+
+
+REFUND_UNAVAILABLE = (
+    "We could not reach the card payment service, so nothing was refunded. Please try again in a few minutes."
+)
+
+
+def _refund_flash(done: Refunded) -> str:
+    currency = done.invoice.currency
+    given = format_money(done.amount_cents, currency)
+    if done.replayed:
+        return f"This refund was already made: {given} back to the buyer's card."
+    said = f"Refunded {given} to the buyer's card."
+    if done.short_cents:
+        said += (
+            f" The card payment service stopped answering before the remaining "
+            f"{format_money(done.short_cents, currency)}: try again for it."
+        )
+    return said
+
+
+@bp.post("/dashboard/sales/<int:sale_id>/refund")
+@seller_with_tenant_required
+def refund_sale_by_card(sale_id: int) -> BaseResponse | tuple[str, int]:
+    me = signed_in_marketplace_user()
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return render_error(422, form.first_error())
+    try:
+        done = refund_sale(sale_id, _tenant_id(me), form.amount_cents or 0, form.refund_key.data, me)
+    except SaleRefused as refused:
+        db.session.rollback()
+        return render_error(refused.status, refused.reason)
+    except RefundRefused as refused:
+        db.session.commit()  # nothing was refunded; keep any refund caught up from Stripe's side
+        return render_error(refused.status, refused.message)
+    except (PaymentUnavailable, EmbeddedStripeError):
+        db.session.rollback()
+        return render_error(503, REFUND_UNAVAILABLE)
+    message = _refund_flash(done)
+    db.session.commit()
+    flash(message, "success")
     return _back_to_list(sale_id)

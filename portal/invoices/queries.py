@@ -53,7 +53,7 @@ def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
         .where(Invoice.id == invoice_id)
         .options(
             selectinload(Invoice.line_items),
-            selectinload(Invoice.payments),
+            selectinload(Invoice.payments).selectinload(Payment.refunds),
             joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
         )
     )
