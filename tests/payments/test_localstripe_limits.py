@@ -97,3 +97,34 @@ def test_it_ignores_idempotency_keys_and_refuses_what_it_does_not_implement(loca
         client.v1.checkout.sessions.create(params={"mode": "payment"})  # 404: no Checkout
     # Real Stripe refuses a USD intent under 50 cents; our floor of $1.00 keeps us clear of both.
     assert client.v1.payment_intents.create(params={"amount": 1, "currency": "usd"}).amount == 1
+
+
+def test_refunds_take_an_amount_and_metadata_but_are_never_refused_for_too_much_nor_announced(localstripe):
+    _, intent = _customer_and_intent(localstripe, CARD_OK)
+    client = localstripe.client
+    client.v1.payment_intents.confirm(intent.id)
+
+    part = client.v1.refunds.create(
+        params={"payment_intent": intent.id, "amount": 234, "metadata": {"refund_key": "k"}}
+    )
+    assert (part.status, part.amount, part.payment_intent) == ("succeeded", 234, intent.id)
+    assert part.metadata.to_dict() == {"refund_key": "k"}
+    # Real Stripe refuses a refund above what is left on the charge; localstripe gives back any amount. We check
+    # the amount ourselves, against Stripe's own list of the payment's refunds.
+    assert client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 5_000}).amount == 5_000
+    listed = client.v1.refunds.list(params={"payment_intent": intent.id}).data
+    assert sorted(refund.amount for refund in listed) == [234, 5_000]
+    # No charge.refunded (nor refund.*) event: real Stripe sends charge.refunded, which our webhook handles.
+    events = localstripe._list("/v1/events")
+    assert not [event for event in events if "refund" in event["type"]]
+    with pytest.raises(stripe.InvalidRequestError):  # a zero or negative amount is refused on both
+        client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 0})
+
+
+def test_a_missing_customer_is_a_404_and_leaves_the_card_token_usable(localstripe):
+    client = localstripe.client
+    token = localstripe.token(CARD_OK)
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.customers.payment_sources.create("cus_gone", params={"source": token})
+    assert missing.value.http_status == 404  # as on real Stripe ("No such customer")
+    assert client.v1.customers.create(params={"source": token}).id.startswith("cus_")

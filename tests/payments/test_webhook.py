@@ -110,6 +110,19 @@ def test_an_event_for_an_intent_that_is_not_ours_is_acknowledged_and_logged(
     assert invoice.balance_cents == 10_000
 
 
+@pytest.mark.parametrize("intent", ["pi_not_ours", None, {"id": "pi_not_ours", "object": "payment_intent"}])
+def test_a_refund_of_a_charge_that_is_not_ours_is_acknowledged(deliver, caplog, invoice, intent):
+    body = event_payload(
+        f"evt_refund_{type(intent).__name__}",
+        "charge.refunded",
+        {"object": "charge", "id": "ch_not_ours", "payment_intent": intent, "amount_refunded": 500},
+    )
+    with caplog.at_level(logging.WARNING, logger="payments.webhooks"):
+        assert deliver(body).status_code == 200
+    assert "which is not ours" in caplog.text
+    assert _events() == 1 and invoice.balance_cents == 10_000
+
+
 def test_the_same_event_delivered_twice_has_one_effect(app, deliver, localstripe, paid_at_stripe, invoice):
     body = _body(localstripe, paid_at_stripe)
 

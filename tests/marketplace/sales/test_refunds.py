@@ -369,3 +369,17 @@ def test_a_refund_made_in_stripes_dashboard_counts_before_the_next_refund(
     assert response.status_code == 422 and "at most $50.00" in response.get_data(as_text=True)
     assert _refunds(invoice) == [(payment.id, 20_000)]  # caught up, and kept
     assert _state(sale, invoice) == ("completed", "partially_paid", 20_000)
+
+
+def test_the_buyers_invoice_shows_the_refund_and_adds_up(client, paid_sale, refund, login_as, buyer):
+    sale, invoice = paid_sale
+    refund(sale, "100")
+
+    login_as(buyer)
+    page = client.get(f"/account/invoices/{invoice.id}").get_data(as_text=True)
+
+    applied = page[page.index("Payments applied") :]
+    assert "$150.00" in applied[: applied.index("</tr>")]
+    balance = page[page.index("balance-row") :]
+    assert "$100.00" in balance[: balance.index("</tr>")]
+    assert "$100.00 refunded" in page
