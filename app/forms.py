@@ -18,6 +18,7 @@ from app.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 __all__ = [
     "PASSWORD_MAX_LENGTH",
     "email_field",
+    "multiline_text",
     "normalise_email",
     "password_field",
     "render_form",
@@ -30,6 +31,11 @@ INVALID_FORM_STATUS = 422
 
 def strip_text(value: str | None) -> str:
     return (value or "").strip()
+
+
+def multiline_text(value: str | None) -> str:
+    """A textarea's text: CRLF and CR as one newline each (so lengths count what is stored), trimmed."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def normalise_email(value: str | None) -> str:

@@ -35,3 +35,13 @@ def email_key() -> str:
 
 def ip_and_email_key() -> str:
     return f"{request.remote_addr}|{email_key()}"
+
+
+# Reviews (marketplace/reviews/): what a review and a reply may hold, and how often one person may write them.
+# Each rate is counted per signed-in user with one atomic hit on the app's limiter before anything is written;
+# "one review per sale" and "one report per user and review" are unique keys in the database.
+REVIEW_TEXT_MAX_CHARS = 2000
+REVIEW_REPLY_MAX_CHARS = 1000
+REVIEW_RATE_LIMIT = "10 per day"
+REVIEW_REPLY_RATE_LIMIT = "30 per day"
+REVIEW_REPORT_RATE_LIMIT = "20 per day"

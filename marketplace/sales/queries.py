@@ -23,6 +23,7 @@ from models import (
     MarketplaceUser,
     Message,
     Party,
+    Review,
     ServiceListing,
     TransactionStatus,
 )
@@ -95,6 +96,9 @@ class DealCard:
     status: str
     invoice_id: int | None
     invoice_number: str | None
+    client_user_id: int | None = None  # the buyer, who may review a completed sale
+    provider_user_id: int | None = None
+    review_id: int | None = None
 
 
 def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
@@ -111,8 +115,12 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             Sale.status,
             Invoice.id.label("invoice_id"),
             Invoice.number,
+            Sale.client_user_id,
+            Sale.provider_user_id,
+            Review.id.label("review_id"),
         )
         .outerjoin(Invoice, Invoice.marketplace_transaction_id == Sale.id)
+        .outerjoin(Review, Review.marketplace_transaction_id == Sale.id)
         .where(Sale.id.in_(sorted(sale_ids)))
     )
     return {
@@ -124,6 +132,9 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             status=row.status or TransactionStatus.COMPLETED,
             invoice_id=row.invoice_id,
             invoice_number=row.number,
+            client_user_id=row.client_user_id,
+            provider_user_id=row.provider_user_id,
+            review_id=row.review_id,
         )
         for row in rows
     }
