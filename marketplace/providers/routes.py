@@ -23,12 +23,10 @@ def provider(provider_id: int) -> str:
     viewer = signed_in_marketplace_user_or_none()
     viewer_id = viewer.id if viewer else None
     profile = public_provider_or_404(provider_id)
-    if profile.refreshed:
-        db.session.commit()  # keep the reply figures recomputed just now (nothing else was written)
     listings, more_listings = provider_listings(profile.id)
     before = valid_id(request.args.get("before", type=int))
     reviews = provider_reviews_page(profile.id, viewer_id, before)
-    return render_template(
+    page = render_template(
         "marketplace/providers/provider.html",
         provider=profile,
         listings=listings,
@@ -40,3 +38,8 @@ def provider(provider_id: int) -> str:
         window_days=RESPONSE_WINDOW.days,
         reply_hours=int(REPLY_WITHIN.total_seconds() // 3600),
     )
+    if profile.refreshed:
+        # Keep the reply figures recomputed just now (nothing else was written). Last, so that nothing the page
+        # reads is expired by the commit and loaded again.
+        db.session.commit()
+    return page
