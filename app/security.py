@@ -1,7 +1,7 @@
 """Response headers (a strict Content-Security-Policy and the usual hardening), and the request checks every
 view relies on: ids in URLs that fit the database, and no NUL characters anywhere (PostgreSQL refuses them)."""
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -45,8 +45,14 @@ def _refuse_nul_characters() -> None:
         abort(400)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _add_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
+    if current_app.config.get("PRODUCTION"):
+        # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
