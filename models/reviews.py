@@ -142,8 +142,3 @@ class Rating:
     @property
     def average(self) -> float | None:
         return round(self.total / self.count, 1) if self.count else None
-
-    @property
-    def stars(self) -> int:
-        """Whole stars to fill, the average rounded half up."""
-        return (2 * self.total + self.count) // (2 * self.count) if self.count else 0

@@ -4,6 +4,7 @@ visible; the same statements whatever the provider's size; linked from listing p
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,11 @@ from tests.query_count import count_queries
 @pytest.fixture
 def provider():
     return verified_seller(TenantFactory(), first_name="Gwen", last_name="Hale")
+
+
+def words(html: str) -> str:
+    """The page's text as a reader hears it: tags removed, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" )", ")").replace("( ", "(")
 
 
 def _html(client, provider_id: int, query: str = "") -> str:
@@ -65,7 +71,7 @@ def test_the_page_shows_name_initials_member_since_badge_public_listings_and_rat
     assert "<h1>Gwen Hale</h1>" in html and ">GH</span>" in html
     assert "Verified breeder" in html and f"Member since {provider.created_at:%B %Y}" in html
     assert "Show grooming" in html and "Draft grooming" not in html and "Suspended grooming" not in html
-    assert 'aria-label="Rated 4.3 out of 5"' in html and "(3 reviews)" in html
+    assert "★ Rated 4.3 out of 5 (3 reviews)" in words(html)
 
 
 def test_an_avatar_url_shows_as_the_picture_and_an_unsafe_one_falls_back_to_initials(client, provider):
@@ -117,7 +123,7 @@ def test_listing_pages_and_search_cards_link_to_the_provider_page_with_the_ratin
     for path in (f"/listings/{listing.id}", "/listings?q=narwhal"):
         html = client.get(path).get_data(as_text=True)
         assert f'href="/providers/{provider.id}' in html, path
-        assert 'aria-label="Rated 3.5 out of 5"' in html and "(2 reviews)" in html, path
+        assert "★ Rated 3.5 out of 5 (2 reviews)" in words(html), path
 
 
 def test_reviews_page_by_page_newest_first(client, provider):
