@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from bench import marketplace
 from bench.common import bench_app, time_it
-from marketplace.providers.queries import RESPONSE_WINDOW, _REFRESH_RESPONSE_STATS, REPLY_WITHIN
+from marketplace.providers.queries import REFRESH_RESPONSE_STATS, refresh_parameters
 from models import MarketplaceUser
 from models.types import utcnow
 
@@ -157,15 +157,8 @@ def main() -> None:
             client.get(page)
 
         time_it("provider page, reply figures recomputed", recomputed)
-        now = utcnow()
-        params = {
-            "provider_id": seller_id,
-            "now": now,
-            "window_start": now - RESPONSE_WINDOW,
-            "reply_within": REPLY_WITHIN,
-        }
-        compiled = str(_REFRESH_RESPONSE_STATS)
-        plan = db.session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"), params).scalars().all()
+        statement = text(f"EXPLAIN (ANALYZE, BUFFERS) {REFRESH_RESPONSE_STATS.text}")
+        plan = db.session.execute(statement, refresh_parameters(seller_id, utcnow())).scalars().all()
         db.session.rollback()
         keep = ("Execution Time", "Index", "Seq Scan", "Sort", "Aggregate")
         for line in plan:

@@ -35,7 +35,7 @@ PROVIDER_TYPES = (UserType.SERVICE_PROVIDER.value, UserType.BOTH.value)
 
 # One statement: the figures over the window, written into the provider's ProviderStats row (made on first use),
 # returning the row. The rating counters are the trigger's and are left alone.
-_REFRESH_RESPONSE_STATS = text(
+REFRESH_RESPONSE_STATS = text(
     """
     WITH asked AS (
       SELECT t.id,
@@ -153,16 +153,17 @@ def _stale(computed_at: datetime | None, now: datetime) -> bool:
 
 def refresh_response_stats(provider_id: int, now: datetime | None = None):
     """Recompute the provider's reply figures now, in the caller's transaction; the ProviderStats row's values."""
-    now = now or utcnow()
-    return db.session.execute(
-        _REFRESH_RESPONSE_STATS,
-        {
-            "provider_id": provider_id,
-            "now": now,
-            "window_start": now - RESPONSE_WINDOW,
-            "reply_within": REPLY_WITHIN,
-        },
-    ).one()
+    return db.session.execute(REFRESH_RESPONSE_STATS, refresh_parameters(provider_id, now or utcnow())).one()
+
+
+def refresh_parameters(provider_id: int, now: datetime) -> dict[str, object]:
+    """REFRESH_RESPONSE_STATS' parameters for this provider at `now` (naive UTC, like the messages' times)."""
+    return {
+        "provider_id": provider_id,
+        "now": now,
+        "window_start": now - RESPONSE_WINDOW,
+        "reply_within": REPLY_WITHIN,
+    }
 
 
 def public_provider_or_404(provider_id: int) -> ProviderProfile:
