@@ -8,24 +8,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from models import Review, ReviewReport
-from tests.factories import MarketplaceUserFactory, ServiceListingFactory, TenantFactory
+from tests.factories import MarketplaceUserFactory, ServiceListingFactory
 from tests.marketplace.messaging.conftest import make_thread
-from tests.marketplace.sales.conftest import make_sale, verified_seller
+from tests.marketplace.sales.conftest import buyer, make_sale, post, seller, tenant
 
-
-@pytest.fixture
-def tenant():
-    return TenantFactory(name="Sunny Acres", slug="sunny-acres")
-
-
-@pytest.fixture
-def seller(tenant):
-    return verified_seller(tenant, first_name="Sam", last_name="Seller")
-
-
-@pytest.fixture
-def buyer():
-    return MarketplaceUserFactory(first_name="Bailey", last_name="Buyer", email="bailey@example.test")
+# The sales tests' Sunny Acres, its verified seller Sam Seller, the buyer Bailey Buyer, and post(path, **form).
+__all__ = ["buyer", "post", "seller", "tenant"]
 
 
 @pytest.fixture
@@ -59,16 +47,6 @@ def sale_between(tenant, seller, buyer, listing=None, status: str = "completed",
 @pytest.fixture
 def completed_sale(tenant, seller, buyer, listing):
     return sale_between(tenant, seller, buyer, listing)
-
-
-@pytest.fixture
-def post(client, csrf):
-    """post(path, **form) -> response, with this client's CSRF token."""
-
-    def send(path: str, **form):
-        return client.post(path, data={"csrf_token": csrf(), **form})
-
-    return send
 
 
 def review_form(**overrides) -> dict[str, str]:
