@@ -99,6 +99,7 @@ class DealCard:
     client_user_id: int | None = None  # the buyer, who may review a completed sale
     provider_user_id: int | None = None
     review_id: int | None = None
+    review_hidden: bool = False  # hidden by an administrator: no longer on the provider's page
 
 
 def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
@@ -118,6 +119,7 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             Sale.client_user_id,
             Sale.provider_user_id,
             Review.id.label("review_id"),
+            Review.hidden_at.is_not(None).label("review_hidden"),
         )
         .outerjoin(Invoice, Invoice.marketplace_transaction_id == Sale.id)
         .outerjoin(Review, Review.marketplace_transaction_id == Sale.id)
@@ -135,6 +137,7 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             client_user_id=row.client_user_id,
             provider_user_id=row.provider_user_id,
             review_id=row.review_id,
+            review_hidden=bool(row.review_hidden),
         )
         for row in rows
     }

@@ -4,6 +4,7 @@ and afterwards a link to the review instead. The seller, and cards of other stat
 from __future__ import annotations
 
 from app.extensions import db
+from marketplace.reviews.writing import set_review_hidden
 from marketplace.sales.forms import SaleDetails
 from marketplace.sales.invoicing import move_sale, record_sale
 from models.types import utcnow
@@ -48,3 +49,18 @@ def test_no_review_link_for_the_seller_or_a_pending_sale(client, login_as, buyer
     login_as(buyer)
     html = page_text(client.get(f"/messages/{conversation.id}"))
     assert f"/purchases/{completed}/review" in html and f"/purchases/{pending}/review" not in html
+
+
+def test_a_hidden_review_is_no_longer_linked_from_the_card(
+    client, login_as, post, buyer, seller, conversation
+):
+    sale_id = _sale_in(conversation, seller, completed=True)
+    login_as(buyer)
+    post(f"/purchases/{sale_id}/review", **review_form())
+    set_review_hidden(reviews()[0].id, True)
+    db.session.commit()
+
+    html = page_text(client.get(f"/messages/{conversation.id}"))
+
+    assert "an administrator has hidden the review" in html
+    assert "See your review" not in html and f"/purchases/{sale_id}/review" not in html
