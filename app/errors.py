@@ -34,14 +34,16 @@ MESSAGES = {
 UNAVAILABLE_RETRY_SECONDS = 5
 
 
-def _forget_the_transaction() -> None:
-    """Drop the request's session. On a dead connection the rollback itself can fail: nothing is left to undo
-    then, and the error page must still be served."""
+def _roll_back(*, discard: bool = False) -> None:
+    """End the request's failed transaction, so the error page's own reads (the signed-in name) work. On a dead
+    connection the rollback itself can fail: nothing is left to undo then, and the session is discarded."""
     try:
         db.session.rollback()
     except SQLAlchemyError:
         log.warning("rollback failed on a broken connection; the session is discarded")
-    db.session.remove()
+        discard = True
+    if discard:
+        db.session.remove()
 
 
 def render_unavailable() -> tuple[str, int, dict[str, str]]:
@@ -65,7 +67,7 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int] | tupl
     except SQLAlchemyError as error:  # the page's navigation reads the database; it may be what failed
         if not _is_connection_failure(error):
             raise
-        _forget_the_transaction()
+        _roll_back(discard=True)
         return render_unavailable()
 
 
@@ -89,8 +91,9 @@ def init_app(app: Flask) -> None:
     def server_error(error: Exception):
         # A failed statement leaves the transaction aborted; the page's own queries (the navigation's unread
         # count) must not fail on it too, or the visitor gets the server's bare page without our headers.
-        _forget_the_transaction()
-        if _is_connection_failure(error):
+        lost = _is_connection_failure(error)
+        _roll_back(discard=lost)
+        if lost:
             log.warning("database unavailable: %s", error.__class__.__name__)
             return render_unavailable()
         log.exception("unhandled error")

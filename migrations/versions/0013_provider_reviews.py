@@ -20,10 +20,23 @@ tables take brief locks on them, bounded by lock_timeout.
 
 from alembic import op
 
+from app.preflight import Lock
+
 revision = "0013_provider_reviews"
 down_revision = "0012_message_sales"
 branch_labels = None
 depends_on = None
+
+# Creating a table with a foreign key takes SHARE ROW EXCLUSIVE on the table it references (writes wait, reads go
+# on), until the revision commits: ProviderStats first, then Review. Nothing existing is scanned or rewritten.
+PREFLIGHT = [
+    Lock(table, f'CREATE TABLE "{new}" referencing it', mode="SHARE ROW EXCLUSIVE")
+    for new, tables in (
+        ("ProviderStats", ("MarketplaceUser",)),
+        ("Review", ("MarketplaceTransaction", "Tenant", "ServiceListing")),
+    )
+    for table in tables
+]
 
 REPORT_REASONS = ("offensive", "personal_information", "not_about_the_service", "spam", "other")
 
