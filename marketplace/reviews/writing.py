@@ -6,18 +6,23 @@ written nothing, and the caller rolls back. Races end in the database's keys, ne
 - a review while the sale changes status: the review holds the sale's row in share mode, so the move waits;
 - two replies: the review's row is locked and re-read before the reply is written;
 - two reports by one person: ReviewReport's primary key, INSERT ... ON CONFLICT DO NOTHING.
-Rates per user are counted with one atomic hit on the app's limiter (marketplace/limits.py) just before a write.
+Rates per user (marketplace/limits.py) are claimed with one atomic increment of the app's limiter just before a
+write (app.throttling.claim), so parallel requests cannot all pass a check none of them has counted yet; and
+refunded when nothing is written after all (a second review found by the unique key, a report that lost the race).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
-from limits import parse
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db, limiter
+from app.extensions import db
+from app.throttling import claim, refund
 from marketplace import limits
 from marketplace.reviews.forms import ReviewDetails
 from marketplace.reviews.queries import (
@@ -38,6 +43,9 @@ from models import (
 from models.types import utcnow
 
 REVIEW_TABLE = "Review"
+REVIEWS_WRITTEN = "reviews-written"
+REPLIES_WRITTEN = "review-replies"
+REPORTS_SENT = "review-reports"
 
 NOT_YOUR_PURCHASE = "We could not find a purchase of yours with this number."
 OWN_SALE = "This is your own sale. Reviews come from the buyers you sell to."
@@ -66,11 +74,21 @@ class ReviewRefused(Exception):
         self.status = status
 
 
-def _throttle(setting: str, default: str, scope: str, user_id: int, refusal: str) -> None:
-    """One atomic hit on the user's counter (the limiter's storage increments and compares in one step)."""
-    rate = parse(current_app.config.get(setting, default))
-    if limiter.enabled and not limiter.limiter.hit(rate, scope, str(user_id)):
+@contextmanager
+def _allowance(
+    setting: str, default: str, namespace: str, user_id: int, refusal: str, *, enabled: bool = True
+) -> Iterator[None]:
+    """Claim one of the user's allowance (ReviewRefused 429 when none is left) for the write in the block, and give
+    it back if the block raises (nothing was written). enabled=False (the demo data) claims nothing."""
+    rate, key = current_app.config.get(setting, default), str(user_id)
+    if enabled and not claim(rate, namespace, key):
         raise ReviewRefused(refusal, 429)
+    try:
+        yield
+    except BaseException:
+        if enabled:
+            refund(rate, namespace, key)
+        raise
 
 
 def _audit(actor_kind: str, actor_id: int | None, action: str, review: Review, **change) -> None:
@@ -111,10 +129,6 @@ def post_review(
     """The buyer's review of their completed sale. The provider, the breeder and the listing are the sale's (the
     database's review_from_sale trigger copies them again, so no writer can name another)."""
     purchase = purchase_to_review(sale_id, buyer, lock=True)
-    if throttle:
-        _throttle(
-            "REVIEW_RATE_LIMIT", limits.REVIEW_RATE_LIMIT, "reviews-written", buyer.id, TOO_MANY_REVIEWS
-        )
     assert purchase.provider_user_id is not None
     review = Review(
         marketplace_transaction_id=purchase.sale_id,
@@ -124,13 +138,21 @@ def post_review(
         rating=details.rating,
         body=details.text,
     )
-    db.session.add(review)
-    try:
-        db.session.flush()
-    except IntegrityError as error:  # the caller rolls the session back, on ReviewRefused
-        if "Review_marketplace_transaction_id_key" in str(error.orig):
-            raise ReviewRefused(ALREADY_REVIEWED, 409) from error
-        raise
+    with _allowance(
+        "REVIEW_RATE_LIMIT",
+        limits.REVIEW_RATE_LIMIT,
+        REVIEWS_WRITTEN,
+        buyer.id,
+        TOO_MANY_REVIEWS,
+        enabled=throttle,
+    ):
+        db.session.add(review)
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # the caller rolls the session back, on ReviewRefused
+            if "Review_marketplace_transaction_id_key" in str(error.orig):
+                raise ReviewRefused(ALREADY_REVIEWED, 409) from error
+            raise
     _audit(
         ActorKind.MARKETPLACE_USER,
         buyer.id,
@@ -164,17 +186,17 @@ def post_reply(provider: MarketplaceUser, review_id: int, text: str, *, throttle
     """The provider's one public reply. The review's row is locked and re-read first, so of two replies sent at
     once the second finds the first and is refused."""
     review = review_to_reply(review_id, provider, lock=True)
-    if throttle:
-        _throttle(
-            "REVIEW_REPLY_RATE_LIMIT",
-            limits.REVIEW_REPLY_RATE_LIMIT,
-            "review-replies",
-            provider.id,
-            TOO_MANY_REPLIES,
-        )
-    review.reply_text = text
-    review.replied_at = utcnow()
-    db.session.flush()
+    with _allowance(
+        "REVIEW_REPLY_RATE_LIMIT",
+        limits.REVIEW_REPLY_RATE_LIMIT,
+        REPLIES_WRITTEN,
+        provider.id,
+        TOO_MANY_REPLIES,
+        enabled=throttle,
+    ):
+        review.reply_text = text
+        review.replied_at = utcnow()
+        db.session.flush()
     _audit(ActorKind.MARKETPLACE_USER, provider.id, "review.replied", review, after={"replied": True})
     return review
 
@@ -197,21 +219,21 @@ def review_to_report(review_id: int, reporter: MarketplaceUser) -> Review:
 def report_review(reporter: MarketplaceUser, review_id: int, reason: str) -> None:
     """One report per person and review: a second (even sent at the same moment) is refused by the key."""
     review = review_to_report(review_id, reporter)
-    _throttle(
+    with _allowance(
         "REVIEW_REPORT_RATE_LIMIT",
         limits.REVIEW_REPORT_RATE_LIMIT,
-        "review-reports",
+        REPORTS_SENT,
         reporter.id,
         TOO_MANY_REPORTS,
-    )
-    claimed = db.session.scalar(
-        pg_insert(ReviewReport)
-        .values(review_id=review.id, reporter_user_id=reporter.id, reason=ReportReason(reason).value)
-        .on_conflict_do_nothing()
-        .returning(ReviewReport.review_id)
-    )
-    if claimed is None:
-        raise ReviewRefused(ALREADY_REPORTED, 409)
+    ):
+        claimed = db.session.scalar(
+            pg_insert(ReviewReport)
+            .values(review_id=review.id, reporter_user_id=reporter.id, reason=ReportReason(reason).value)
+            .on_conflict_do_nothing()
+            .returning(ReviewReport.review_id)
+        )
+        if claimed is None:
+            raise ReviewRefused(ALREADY_REPORTED, 409)
 
 
 # --- moderation --------------------------------------------------------------------------------------------------

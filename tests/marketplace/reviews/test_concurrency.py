@@ -112,3 +112,30 @@ def test_a_review_racing_a_refund_is_never_left_on_a_refunded_sale(scratch_app):
     assert status == "refunded"
     # Either the review came first (and stays: the deal happened), or the refund did and the review was refused.
     assert (statuses[0], len(_reviews_of(scratch_app, ids["sale"]))) in ((303, 1), (409, 0))
+
+
+def test_a_review_refused_by_the_race_gives_its_allowance_back(scratch_app):
+    ids = _completed_sale(scratch_app)
+    with scratch_app.app_context():
+        tenant_id, seller_id, buyer_id = ids["tenant"], ids["seller"], ids["buyer"]
+        second = MarketplaceTransactionFactory(
+            provider_tenant_id=tenant_id,
+            provider_user_id=seller_id,
+            client_user_id=buyer_id,
+            status="completed",
+        )
+        db.session.commit()
+        second_id = second.id
+        db.session.remove()
+    scratch_app.config["REVIEW_RATE_LIMIT"] = "2 per day"
+    try:
+        form = {"rating": "5", "text": "Twice at once."}
+        statuses = _all_at_once(scratch_app, buyer_id, [(f"/purchases/{ids['sale']}/review", form)] * 2)
+        assert sorted(statuses) == [303, 409]
+
+        # Only one review was written, so one of the two allowances is left for the other purchase.
+        [later] = _all_at_once(scratch_app, buyer_id, [(f"/purchases/{second_id}/review", form)])
+    finally:
+        del scratch_app.config["REVIEW_RATE_LIMIT"]
+    assert later == 303
+    assert len(_reviews_of(scratch_app, second_id)) == 1
