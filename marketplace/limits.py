@@ -38,8 +38,8 @@ def ip_and_email_key() -> str:
 
 
 # Reviews (marketplace/reviews/): what a review and a reply may hold, and how often one person may write them.
-# Each rate is counted per signed-in user with one atomic hit on the app's limiter before anything is written;
-# "one review per sale" and "one report per user and review" are unique keys in the database.
+# Each rate is per signed-in user, claimed atomically before anything is written and refunded when nothing was
+# (app.throttling); "one review per sale" and "one report per user and review" are unique keys in the database.
 REVIEW_TEXT_MAX_CHARS = 2000
 REVIEW_REPLY_MAX_CHARS = 1000
 REVIEW_RATE_LIMIT = "10 per day"
