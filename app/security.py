@@ -1,25 +1,44 @@
 """Response headers (a strict Content-Security-Policy and the usual hardening), and the request checks every
 view relies on: ids in URLs that fit the database, and no NUL characters anywhere (PostgreSQL refuses them)."""
 
-from flask import Flask, Response, abort, current_app, request
+from collections.abc import Mapping, Sequence
+
+from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from models.types import INT4_MAX
 
-CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        # Listing photos are remote http(s) URLs chosen by sellers.
-        "img-src 'self' https: http: data:",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
+DIRECTIVES: dict[str, tuple[str, ...]] = {
+    "default-src": ("'none'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'",),
+    # Listing photos are remote http(s) URLs chosen by sellers.
+    "img-src": ("'self'", "https:", "http:", "data:"),
+    "connect-src": ("'self'",),
+    "form-action": ("'self'",),
+    "base-uri": ("'none'",),
+    "frame-ancestors": ("'none'",),
+}
+
+
+def content_security_policy(extra: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The policy, with `extra` sources added to their directives (a directive that is new gets just them)."""
+    directives = {name: list(sources) for name, sources in DIRECTIVES.items()}
+    for name, sources in (extra or {}).items():
+        if sources:
+            directives.setdefault(name, []).extend(
+                source for source in sources if source not in directives[name]
+            )
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+CSP = content_security_policy()
+
+
+def allow_on_this_page(sources: Mapping[str, Sequence[str]]) -> None:
+    """Widen this response's policy only (the payment page adds Stripe's origins); every other page keeps CSP."""
+    g.csp_extra = sources
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -49,7 +68,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _add_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    extra = g.get("csp_extra")
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(extra) if extra else CSP)
     if current_app.config.get("PRODUCTION"):
         # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
         response.headers.setdefault("Strict-Transport-Security", HSTS)

@@ -56,4 +56,5 @@ from marketplace.listings import routes as _listings  # noqa: E402,F401
 from marketplace.messaging import routes as _messaging  # noqa: E402,F401
 from marketplace.providers import routes as _providers  # noqa: E402,F401
 from marketplace.reviews import routes as _reviews  # noqa: E402,F401
+from marketplace.sales import paid_online as _paid_online  # noqa: E402,F401 - registers its payments hook
 from marketplace.sales import routes as _sales  # noqa: E402,F401

@@ -26,6 +26,7 @@ from models.sales import (
 )
 from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
 from models.tenancy import Contact, Party, PartyType, Tenant
+from models.webhooks import StripeEvent
 
 __all__ = [
     "ALL_TENANTS",
@@ -57,6 +58,7 @@ __all__ = [
     "ReviewReport",
     "ServiceListing",
     "SoftDelete",
+    "StripeEvent",
     "Tenant",
     "TenantOwned",
     "ThreadStatus",

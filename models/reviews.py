@@ -1,6 +1,6 @@
-"""Reviews of completed sales, reports of reviews, and per-provider stats (revision 0013).
+"""Reviews of completed sales, reports of reviews, and per-provider stats (revision 0014).
 
-The database keeps two rules itself, whoever writes (triggers of revision 0013, not visible in these classes):
+The database keeps two rules itself, whoever writes (triggers of revision 0014, not visible in these classes):
 - review_from_sale: a review's sale must be completed and its author must be that sale's buyer; the provider,
   the provider's breeder and the listing are copied from the sale, whatever the writer put there;
 - provider_stats_count_review: ProviderStats.review_count and rating_sum follow the visible (not hidden) reviews.

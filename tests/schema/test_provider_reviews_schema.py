@@ -1,4 +1,4 @@
-"""Revision 0013: reviews, reports and provider stats on an existing database; up, down and up again keep the sales,
+"""Revision 0014: reviews, reports and provider stats on an existing database; up, down and up again keep the sales,
 and the triggers work for a writer that is not this app (plain SQL)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 
 from tests.schema.conftest import ScratchDatabase
 
-BEFORE = "0012_message_sales"
-REVISION = "0013_provider_reviews"
+BEFORE = "0013_online_payments"
+REVISION = "0014_provider_reviews"
 
 EXISTING = """
 INSERT INTO "Tenant" (id, name, slug, "updatedAt") VALUES (1, 'Sunny Acres', 'sunny-acres', now()),

@@ -1,4 +1,4 @@
-"""The database keeps the review rules whoever writes (revision 0013's triggers and checks): a review needs a
+"""The database keeps the review rules whoever writes (revision 0014's triggers and checks): a review needs a
 completed sale and its buyer, names the sale's provider whatever the writer says, and the providers' rating
 counters follow every visible review."""
 

@@ -1,7 +1,7 @@
 """provider_reviews: reviews of completed sales, reports of reviews, and per-provider stats.
 
-Revision ID: 0013_provider_reviews
-Revises: 0012_message_sales
+Revision ID: 0014_provider_reviews
+Revises: 0013_online_payments
 Create Date: 2026-11-28
 
 - "Review": one per sale (UNIQUE marketplace_transaction_id), 1-5 stars and a text, one public reply by the
@@ -22,8 +22,8 @@ from alembic import op
 
 from app.preflight import Lock
 
-revision = "0013_provider_reviews"
-down_revision = "0012_message_sales"
+revision = "0014_provider_reviews"
+down_revision = "0013_online_payments"
 branch_labels = None
 depends_on = None
 
