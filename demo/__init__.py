@@ -4,6 +4,7 @@ create first, so running it twice changes nothing."""
 from demo import billing
 from demo.marketplace import seed_marketplace
 from demo.messaging import seed_messaging
+from demo.reviews import seed_reviews
 from demo.sales import seed_sales
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, documented in the README
@@ -21,3 +22,4 @@ def seed_demo() -> None:
     billing.seed_marketplace_sales(billing_demo, contacts, marketplace)
     seed_messaging(marketplace)
     seed_sales(marketplace)
+    seed_reviews(marketplace)

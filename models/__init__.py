@@ -15,6 +15,7 @@ from models.marketplace import (
 )
 from models.messaging import Message, MessageNotification, MessageThread, ThreadStatus
 from models.mixins import SoftDelete, TenantOwned
+from models.reviews import ProviderStats, Rating, ReportReason, Review, ReviewReport
 from models.sales import (
     SALE_TRANSITIONS,
     InvoiceNumberCounter,
@@ -51,6 +52,11 @@ __all__ = [
     "PaymentRefund",
     "PaymentStatus",
     "PriceType",
+    "ProviderStats",
+    "Rating",
+    "ReportReason",
+    "Review",
+    "ReviewReport",
     "ServiceListing",
     "SoftDelete",
     "StripeEvent",

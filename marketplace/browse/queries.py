@@ -36,7 +36,7 @@ from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts
 from marketplace.browse.facets import category_counts, counts_slot
 from marketplace.browse.forms import BrowseFilters, Cursor
-from models import MarketplaceUser, ServiceListing
+from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 
 PAGE_SIZE = 20
 TEXT_CONFIG = "english"
@@ -109,8 +109,10 @@ class ResultRow:
     city: str | None
     state: str | None
     tags: list[str] | None
+    provider_id: int
     provider_name: str
     provider_verified: bool
+    provider_rating: Rating
     cursor: Cursor
 
 
@@ -167,13 +169,19 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.city,
             ServiceListing.state,
             ServiceListing.tags,
+            ServiceListing.provider_user_id,
             MarketplaceUser.display_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
+            # The provider's rating: two counters the database keeps (ProviderStats), one primary-key probe
+            # per row of the page, in this same statement.
+            ProviderStats.review_count,
+            ProviderStats.rating_sum,
             page_ids.c.sort_key,
             page_ids.c.sort_text,
         )
         .join(page_ids, page_ids.c.id == ServiceListing.id)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
+        .outerjoin(ProviderStats, ProviderStats.provider_user_id == ServiceListing.provider_user_id)
     )
     if matches is None:
         listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
@@ -198,8 +206,10 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             city=row.city,
             state=row.state,
             tags=row.tags,
+            provider_id=row.provider_user_id,
             provider_name=row.provider_name,
             provider_verified=bool(row.provider_verified),
+            provider_rating=Rating.of(row.review_count, row.rating_sum),
             cursor=Cursor(filters.sort, row.sort_text, row.id),
         )
         for row in listing_rows

@@ -17,6 +17,7 @@ from marketplace.listings.queries import (
     owned_listings,
     public_listing_or_404,
 )
+from marketplace.providers.queries import provider_rating
 from models import ListingStatus, ServiceListing
 from models.types import utcnow
 
@@ -34,6 +35,7 @@ def listing(listing_id: int) -> str:
         "marketplace/listings/listing.html",
         listing=item,
         provider=item.provider_user,
+        rating=provider_rating(item.provider_user_id),
         others=other_public_listings(item),
         images=images,
         paragraphs=paragraphs(item.description),
