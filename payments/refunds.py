@@ -32,10 +32,11 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
 from app.money import format_money
-from models import ActorKind, Invoice, InvoiceStatus, Payment, PaymentRefund, PaymentStatus, record_audit
+from models import ActorKind, Invoice, InvoiceStatus, Payment, PaymentRefund, PaymentStatus
 from payments.gateway import gateway
 from payments.queries import UNSCOPED, lock_online_payments, lock_payment, lock_sale_and_invoice
 from payments.service import PaymentUnavailable, stripe_call
+from payments.settlement import audit_payment
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +156,12 @@ def _apply(
     if payment.refunded_cents >= payment.amount_cents:
         payment.status = PaymentStatus.REFUNDED
     db.session.flush()
-    record_audit(
-        db.session,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        action="payment.refunded",
-        subject_table="Payment",
-        subject_id=payment.id,
-        tenant_id=invoice.tenant_id,
-        before=before,
-        after={
+    audit_payment(
+        "payment.refunded",
+        payment,
+        invoice,
+        before,
+        {
             "status": payment.status,
             "refunded_cents": payment.refunded_cents,
             "overpaid_cents": payment.overpaid_cents,
@@ -173,6 +170,8 @@ def _apply(
             "refund_cents": amount_cents,
             "stripe_refund_id": stripe_refund_id,
         },
+        actor.kind,
+        actor.id,
     )
     log.info(
         "refund %s of %s on payment %s (invoice %s) recorded",

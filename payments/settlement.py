@@ -87,6 +87,29 @@ def _apply_to_invoice(invoice: Invoice, received_cents: int) -> int:
     return received_cents - applied
 
 
+def audit_payment(
+    action: str,
+    payment: Payment,
+    invoice: Invoice,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    actor_kind: str = ActorKind.SYSTEM,
+    actor_id: int | None = None,
+) -> None:
+    """An AuditEvent for a change of an online payment's money (succeeded, refunded), in the breeder's trail."""
+    record_audit(
+        db.session,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        action=action,
+        subject_table="Payment",
+        subject_id=payment.id,
+        tenant_id=invoice.tenant_id,
+        before=before,
+        after=after,
+    )
+
+
 def settle_success(
     payment_id: int, received_cents: int, payer: dict[str, str], paid_at: datetime | None = None
 ) -> Receipt | None:
@@ -116,16 +139,12 @@ def settle_success(
             invoice.number,
             format_money(excess, invoice.currency),
         )
-    record_audit(
-        db.session,
-        actor_kind=ActorKind.SYSTEM,
-        actor_id=None,
-        action="payment.succeeded",
-        subject_table="Payment",
-        subject_id=payment.id,
-        tenant_id=invoice.tenant_id,
-        before=before,
-        after={
+    audit_payment(
+        "payment.succeeded",
+        payment,
+        invoice,
+        before,
+        {
             "status": payment.status,
             "amount_cents": received_cents,
             "overpaid_cents": payment.overpaid_cents,

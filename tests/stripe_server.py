@@ -150,6 +150,19 @@ def pay_form_data(csrf_token: str, localstripe: LocalStripe, amount: str, card: 
     return data
 
 
+def pay_through_the_page(
+    client, csrf, localstripe: LocalStripe, deliver, invoice_url: str, invoice, amount: str
+):
+    """As the signed-in payer: the invoice's page offers Pay now, the form goes with a 4242 token, and the event
+    localstripe recorded is delivered to the webhook. Returns the payment."""
+    assert "Pay now" in client.get(invoice_url).get_data(as_text=True)
+    form = pay_form_data(csrf(invoice_url), localstripe, amount, CARD_OK)
+    assert client.post(f"{invoice_url}/pay", data=form).status_code == 303
+    (payment,) = online_payments(invoice)
+    deliver(localstripe.event_body(payment.stripe_payment_intent_id, "payment_intent.succeeded"))
+    return payment
+
+
 def unconfirmed_intent(client: stripe.StripeClient, token: str, amount: int, **params: Any):
     """Our path up to the confirm: a Customer with the card token as its source, then a PaymentIntent for that
     customer and card. Returns (customer, intent)."""

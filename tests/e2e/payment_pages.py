@@ -42,3 +42,22 @@ def paid_without_reloading(page: Page, status_url: re.Pattern[str], amount: str)
     expect(page.get_by_role("heading", name=re.compile("^Paid"))).to_be_visible(timeout=20_000)
     assert page.evaluate("window.stillThisPage") is True, "the page reloaded instead of updating in place"
     expect(page.locator(".receipt-amount")).to_have_text(amount)
+
+
+def pay_in_full(page: Page, number: str, balance: str, card: str) -> None:
+    """From an invoice's page: Pay now, the payment page (the balance as the amount, the test cards), the card,
+    Pay."""
+    page.get_by_role("link", name="Pay now").click()
+    expect(page.get_by_role("heading", name=f"Pay invoice {number}")).to_be_visible()
+    expect(page.get_by_label("Amount to pay")).to_have_value(balance)
+    expect(page.get_by_text("4242 4242 4242 4242")).to_be_visible()
+    enter_card(page, card)
+    page.get_by_role("button", name="Pay").click()
+
+
+def back_to_the_paid_invoice(page: Page) -> None:
+    """From the receipt to the invoice, which owes nothing now and offers no Pay now."""
+    expect(page.locator(".receipt-card")).to_have_text("Visa ending in 4242")
+    page.get_by_role("link", name="Back to the invoice").click()
+    expect(page.locator(".balance-row")).to_contain_text("$0.00")
+    expect(page.get_by_role("link", name="Pay now")).to_have_count(0)

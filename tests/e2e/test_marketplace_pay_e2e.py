@@ -9,7 +9,12 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.marketplace_pages import sign_in
-from tests.e2e.payment_pages import enter_card, paid_without_reloading, watch_for_problems
+from tests.e2e.payment_pages import (
+    back_to_the_paid_invoice,
+    paid_without_reloading,
+    pay_in_full,
+    watch_for_problems,
+)
 from tests.stripe_server import CARD_OK
 
 MARKETPLACE_PAYMENT = re.compile(r"/account/invoices/\d+/payments/\d+$")
@@ -24,17 +29,10 @@ def test_the_demo_buyer_pays_from_my_invoices_and_the_seller_sees_the_sale_compl
     buyer.get_by_role("link", name="SA-M002").click()
     expect(buyer.get_by_role("heading", name="Invoice SA-M002")).to_be_visible()
 
-    buyer.get_by_role("link", name="Pay now").click()
-    expect(buyer.get_by_role("heading", name="Pay invoice SA-M002")).to_be_visible()
-    expect(buyer.get_by_label("Amount to pay")).to_have_value("175.00")
-    enter_card(buyer, CARD_OK)
-    buyer.get_by_role("button", name="Pay").click()
+    pay_in_full(buyer, "SA-M002", "175.00", CARD_OK)
 
     paid_without_reloading(buyer, MARKETPLACE_PAYMENT, "$175.00")
-    expect(buyer.locator(".receipt-card")).to_have_text("Visa ending in 4242")
-    buyer.get_by_role("link", name="Back to the invoice").click()
-    expect(buyer.locator(".balance-row")).to_contain_text("$0.00")
-    expect(buyer.get_by_role("link", name="Pay now")).to_have_count(0)
+    back_to_the_paid_invoice(buyer)
     assert problems == []
 
     seller = new_page()

@@ -7,7 +7,13 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.payment_pages import enter_card, paid_without_reloading, watch_for_problems
+from tests.e2e.payment_pages import (
+    back_to_the_paid_invoice,
+    enter_card,
+    paid_without_reloading,
+    pay_in_full,
+    watch_for_problems,
+)
 from tests.stripe_server import CARD_AUTHENTICATE, CARD_OK
 
 PORTAL_PAYMENT = re.compile(r"/portal/sunny-acres/invoices/\d+/payments/\d+$")
@@ -28,18 +34,10 @@ def test_the_demo_client_pays_an_invoice_by_card_and_sees_it_paid(new_page):
     problems = watch_for_problems(page)
     _sign_in_and_open(page, "SA-1002")
 
-    page.get_by_role("link", name="Pay now").click()
-    expect(page.get_by_role("heading", name="Pay invoice SA-1002")).to_be_visible()
-    expect(page.get_by_label("Amount to pay")).to_have_value("1670.00")
-    expect(page.get_by_text("4242 4242 4242 4242")).to_be_visible()
-    enter_card(page, CARD_OK)
-    page.get_by_role("button", name="Pay").click()
+    pay_in_full(page, "SA-1002", "1670.00", CARD_OK)
 
     paid_without_reloading(page, PORTAL_PAYMENT, "$1,670.00")
-    expect(page.locator(".receipt-card")).to_have_text("Visa ending in 4242")
-    page.get_by_role("link", name="Back to the invoice").click()
-    expect(page.locator(".balance-row")).to_contain_text("$0.00")
-    expect(page.get_by_role("link", name="Pay now")).to_have_count(0)
+    back_to_the_paid_invoice(page)
     assert problems == []
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from demo import seed_demo
 from models import Invoice, MarketplaceTransaction, MarketplaceUser
-from tests.stripe_server import CARD_OK, online_payments
+from tests.stripe_server import pay_through_the_page
 
 
 def test_the_demo_buyer_pays_sa_m002_from_my_invoices(client, csrf, login_as, localstripe, deliver):
@@ -22,12 +22,9 @@ def test_the_demo_buyer_pays_sa_m002_from_my_invoices(client, csrf, login_as, lo
 
     login_as(buyer)
     assert f'href="/account/invoices/{invoice.id}"' in client.get("/account/invoices").get_data(as_text=True)
-    url = f"/account/invoices/{invoice.id}"
-    assert "Pay now" in client.get(url).get_data(as_text=True)
-    form = {"csrf_token": csrf(url), "amount": "175.00", "stripe_token": localstripe.token(CARD_OK)}
-    assert client.post(f"{url}/pay", data=form).status_code == 303
-    (payment,) = online_payments(invoice)
-    deliver(localstripe.event_body(payment.stripe_payment_intent_id, "payment_intent.succeeded"))
+    pay_through_the_page(
+        client, csrf, localstripe, deliver, f"/account/invoices/{invoice.id}", invoice, "175.00"
+    )
 
     db.session.expire_all()
     assert (invoice.status, invoice.balance_cents) == ("paid", 0)
