@@ -9,8 +9,9 @@
   settle_failure, which never undoes a success (events may arrive out of order).
 - charge.refunded (a refund of one of our payments, whole or partial, made by us or in Stripe's dashboard):
   payments.refunds.sync_refunds asks Stripe for the payment's refunds and records those we have not; a refund the
-  seller's request already recorded has its id in "PaymentRefund" and is not applied again. (localstripe sends
-  no refund events; real Stripe does.)
+  seller's request already recorded has its id in "PaymentRefund" and is not applied again. A refund that
+  arrives before its payment's success event records the success first (from the intent, as Stripe has it).
+  (localstripe sends no refund events; real Stripe does.)
 - Any other type, or an intent that is not ours: logged, recorded, 200 (Stripe would otherwise retry it).
 - An error while applying an event rolls back (the event is not recorded) and answers 500: Stripe retries.
 """
@@ -26,12 +27,12 @@ from flask import request
 from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
-from models import StripeEvent
+from models import Payment, PaymentStatus, StripeEvent
 from payments import bp
 from payments.gateway import WEBHOOK_PATH, webhook_secret
 from payments.queries import payment_for_intent
 from payments.refunds import sync_refunds
-from payments.service import intent_metadata, received_cents
+from payments.service import intent_for, intent_metadata, received_cents
 from payments.settlement import Receipt, settle_failure, settle_success
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,17 @@ def _failed(payment_id: int, intent) -> None:
     return None
 
 
-def _refunded(payment_id: int, charge) -> None:
+def _refunded(payment_id: int, charge) -> Receipt | None:
+    """A charge can be refunded only once its payment succeeded: if our payment does not say so yet (its success
+    event is late, or was lost), record the success first, as Stripe has it; then the refunds."""
+    receipt = None
+    payment = db.session.get(Payment, payment_id)
+    if payment is not None and payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+        intent = intent_for(payment)
+        if intent.status == "succeeded":
+            receipt = settle_success(payment_id, received_cents(intent), intent_metadata(intent))
     sync_refunds(payment_id)
-    return None
+    return receipt
 
 
 HANDLERS: dict[str, Callable[[int, object], Receipt | None]] = {

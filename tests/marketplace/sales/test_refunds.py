@@ -383,3 +383,24 @@ def test_the_buyers_invoice_shows_the_refund_and_adds_up(client, paid_sale, refu
     balance = page[page.index("balance-row") :]
     assert "$100.00" in balance[: balance.index("</tr>")]
     assert "$100.00 refunded" in page
+
+
+def test_a_refund_event_that_arrives_before_the_payments_success_records_both(
+    client, seller, buyer, conversation, localstripe, deliver
+):
+    sale, invoice = invoiced_sale(seller, conversation)
+    payer = Payer(email=buyer.email, name=None, ids={"marketplace_user_id": str(buyer.id)})
+    payment = start_payment(invoice, 25_000, localstripe.token(CARD_OK), payer).payment
+    localstripe.client.v1.refunds.create(
+        params={"payment_intent": payment.stripe_payment_intent_id, "amount": 5_000}
+    )
+
+    assert deliver(_charge_refunded(localstripe, payment, "evt_refund_early")).status_code == 200
+
+    payment = online_payments(invoice)[0]
+    assert (payment.status, payment.refunded_cents) == ("succeeded", 5_000)
+    assert _state(sale, invoice) == ("completed", "partially_paid", 5_000)
+    # The success event, late: nothing more.
+    deliver(localstripe.event_body(payment.stripe_payment_intent_id, "payment_intent.succeeded"))
+    assert _state(sale, invoice) == ("completed", "partially_paid", 5_000)
+    assert _refunds(invoice) == [(payment.id, 5_000)]
