@@ -1,25 +1,41 @@
 """Response headers (a strict Content-Security-Policy and the usual hardening), and the request checks every
 view relies on: ids in URLs that fit the database, and no NUL characters anywhere (PostgreSQL refuses them)."""
 
-from flask import Flask, Response, abort, request
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from models.types import INT4_MAX
 
-CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        # Listing photos are remote http(s) URLs chosen by sellers.
-        "img-src 'self' https: http: data:",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(config: Mapping[str, Any]) -> str:
+    """Images come from this site only (listing photos are uploads, app/storage.py), plus the S3 store's
+    public address when photos are read from there: no outside server sees who views a page."""
+    image_sources = ["'self'"]
+    public_url = (config.get("S3") or {}).get("public_url")
+    if public_url:
+        image_sources.append(origin_of(public_url))
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src " + " ".join(image_sources),
+            "connect-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -46,7 +62,7 @@ def _refuse_nul_characters() -> None:
 
 
 def _add_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -60,5 +76,6 @@ def _add_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Call before any blueprint is registered: routes pick their converters when they are added."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(app.config)
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul_characters)
     app.after_request(_add_headers)

@@ -36,6 +36,7 @@ from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts
 from marketplace.browse.facets import category_counts, counts_slot
 from marketplace.browse.forms import BrowseFilters, Cursor
+from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ServiceListing
 
 PAGE_SIZE = 20
@@ -109,6 +110,7 @@ class ResultRow:
     city: str | None
     state: str | None
     tags: list[str] | None
+    photo: str | None  # the first photo's card file (marketplace/listings/photos.py)
     provider_name: str
     provider_verified: bool
     cursor: Cursor
@@ -167,6 +169,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.city,
             ServiceListing.state,
             ServiceListing.tags,
+            FIRST_CARD_PATH.label("photo"),
             MarketplaceUser.display_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
             page_ids.c.sort_key,
@@ -198,6 +201,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             city=row.city,
             state=row.state,
             tags=row.tags,
+            photo=row.photo,
             provider_name=row.provider_name,
             provider_verified=bool(row.provider_verified),
             cursor=Cursor(filters.sort, row.sort_text, row.id),
