@@ -39,6 +39,8 @@ KIND_BY_EXTENSION = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "W
 KIND_LABEL = {"JPEG": "a JPEG image", "PNG": "a PNG image", "WEBP": "a WebP image", "PDF": "a PDF"}
 
 V = TypeVar("V", bound=Callable[..., object])
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 class UploadRefused(Exception):
@@ -95,22 +97,31 @@ def read_uploads(
                 f"{len(chosen)}. Choose at most {max(max_files - already, 0)}."
             )
         raise UploadRefused(f"Choose at most {max_files} {noun} at a time; you chose {len(chosen)}.")
+    return prepare_all(chosen, _read)
+
+
+def _read(file: FileStorage) -> Upload:
+    name = check_file_name(file.filename or "")
+    data = file.stream.read(MAX_FILE_BYTES + 1)
+    if not data:
+        raise UploadRefused(f"“{name}” is empty (0 bytes). Choose the file again.")
+    if len(data) > MAX_FILE_BYTES:
+        raise UploadRefused(f"“{name}” is larger than {MAX_FILE_BYTES // MB} MB.")
+    return Upload(name, data)
+
+
+def prepare_all(uploads: Iterable[U], prepare: Callable[[U], T]) -> list[T]:
+    """`prepare` applied to every upload, or one UploadRefused naming every refused file and why."""
+    prepared: list[T] = []
     problems: list[str] = []
-    uploads: list[Upload] = []
-    for file in chosen:
+    for upload in uploads:
         try:
-            name = check_file_name(file.filename or "")
-            data = file.stream.read(MAX_FILE_BYTES + 1)
-            if not data:
-                raise UploadRefused(f"“{name}” is empty (0 bytes). Choose the file again.")
-            if len(data) > MAX_FILE_BYTES:
-                raise UploadRefused(f"“{name}” is larger than {MAX_FILE_BYTES // MB} MB.")
-            uploads.append(Upload(name, data))
+            prepared.append(prepare(upload))
         except UploadRefused as refused:
             problems.append(str(refused))
     if problems:
         raise UploadRefused(" ".join(problems))
-    return uploads
+    return prepared
 
 
 # --- what the content really is ------------------------------------------------------------------------------

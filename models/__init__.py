@@ -13,7 +13,15 @@ from models.marketplace import (
     UserStatus,
     UserType,
 )
-from models.messaging import Message, MessageNotification, MessageThread, ThreadStatus
+from models.messaging import (
+    MAX_ATTACHMENTS,
+    AttachmentType,
+    Message,
+    MessageAttachment,
+    MessageNotification,
+    MessageThread,
+    ThreadStatus,
+)
 from models.mixins import SoftDelete, TenantOwned
 from models.sales import (
     SALE_TRANSITIONS,
@@ -29,8 +37,10 @@ from models.tenancy import Contact, Party, PartyType, Tenant
 __all__ = [
     "ALL_TENANTS",
     "INCLUDE_DELETED",
+    "MAX_ATTACHMENTS",
     "SALE_TRANSITIONS",
     "ActorKind",
+    "AttachmentType",
     "AuditEvent",
     "Base",
     "Contact",
@@ -42,6 +52,7 @@ __all__ = [
     "MarketplaceTransaction",
     "MarketplaceUser",
     "Message",
+    "MessageAttachment",
     "MessageNotification",
     "MessageThread",
     "Party",

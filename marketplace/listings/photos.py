@@ -28,6 +28,7 @@ from app.uploads import (
     fitted,
     normalized,
     open_image,
+    prepare_all,
     promised_kind,
 )
 from marketplace.listings.forms import is_web_url
@@ -171,16 +172,7 @@ def prepare_photo(upload: Upload, listing_id: int) -> PreparedPhoto:
 
 def prepare_photos(uploads: list[Upload], listing_id: int) -> list[PreparedPhoto]:
     """Every upload prepared, or one UploadRefused naming every file that was refused and why."""
-    prepared: list[PreparedPhoto] = []
-    problems: list[str] = []
-    for upload in uploads:
-        try:
-            prepared.append(prepare_photo(upload, listing_id))
-        except UploadRefused as refused:
-            problems.append(str(refused))
-    if problems:
-        raise UploadRefused(" ".join(problems))
-    return prepared
+    return prepare_all(uploads, lambda upload: prepare_photo(upload, listing_id))
 
 
 def add_photos(listing: ServiceListing, prepared: list[PreparedPhoto], files: StagedWrites) -> None:
