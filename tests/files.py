@@ -4,6 +4,7 @@ ones (a PNG header claiming too many pixels, a truncated JPEG)."""
 from __future__ import annotations
 
 import struct
+import time
 import zlib
 from io import BytesIO
 
@@ -56,6 +57,8 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 def pdf_bytes() -> bytes:
+    """A real one-page PDF, the same bytes every time."""
     out = BytesIO()
-    picture((200, 120)).save(out, "PDF")
+    when = time.gmtime(1_767_323_045)
+    picture((200, 120)).save(out, "PDF", creationDate=when, modDate=when)
     return out.getvalue()
