@@ -83,7 +83,7 @@ def s3_settings(environ: Mapping[str, str] | None = None) -> dict[str, str] | No
         )
     if "prefix" in found:
         prefix = found["prefix"].strip("/")
-        if not re.fullmatch(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", prefix):
+        if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*", prefix):
             raise ConfigError(f"S3_PREFIX must be a key prefix like media/prod; got {found['prefix']!r}")
         found["prefix"] = prefix + "/"
     return found

@@ -232,9 +232,7 @@ def thread_updates(thread_id: int):
     )
 
 
-ATTACHMENTS_TOO_LARGE = (
-    f"That message is too large: attach at most {MAX_ATTACHMENTS} files, each at most {MAX_FILE_BYTES // MB} MB."
-)
+ATTACHMENTS_TOO_LARGE = f"That message is too large: attach at most {MAX_ATTACHMENTS} files, each at most {MAX_FILE_BYTES // MB} MB."
 
 
 @bp.post("/messages/<int:thread_id>/reply")
@@ -343,7 +341,9 @@ def message_attachment_thumbnail(thread_id: int, attachment_id: int) -> Response
     if attachment.thumbnail_path is None:
         abort(404)
     stem = attachment.file_name.rsplit(".", 1)[0]
-    return _file_response(attachment.thumbnail_path, "image/webp", f"{stem}-thumbnail.webp", "private, max-age=86400")
+    return _file_response(
+        attachment.thumbnail_path, "image/webp", f"{stem}-thumbnail.webp", "private, max-age=86400"
+    )
 
 
 # --- archive and block ---------------------------------------------------------------------------------------
