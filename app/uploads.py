@@ -241,7 +241,7 @@ def encode(image: Image.Image, kind: str) -> bytes:
     out = BytesIO()
     image = bare(image)
     if kind == "WEBP":
-        image.save(out, "WEBP", quality=82, method=4)
+        image.save(out, "WEBP", quality=82, method=2)  # method 2: ~2x faster than the default 4, ~8 % larger
     elif kind == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
     else:
