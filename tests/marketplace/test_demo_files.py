@@ -32,7 +32,7 @@ def test_every_demo_listing_has_a_photo_and_the_first_a_gallery(client, uploads)
         for variant in ("card", "gallery")
     }
     assert paths <= set(stored_files(uploads))
-    assert Image.open(BytesIO(uploads.get(listings[0].images[0]["gallery"]["path"]))).size == (1200, 900)
+    assert Image.open(BytesIO(uploads.get(listings[0].images[0]["gallery"]["path"]))).size == (1024, 768)
     db.session.commit()
     browse = client.get("/listings").get_data(as_text=True)
     assert browse.count('class="result-photo"') == browse.count('class="card result-card"') > 0
