@@ -1,4 +1,5 @@
-"""Steps several marketplace e2e tests take: sign in with the demo password, open a conversation from the inbox."""
+"""Steps several e2e tests take: sign in with the demo password, open a conversation from the inbox, and collect
+what the browser complains about (CSP violations, missing assets)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,24 @@ def open_conversation_with(page: Page, other_name: str) -> None:
     page.goto("/messages")
     page.locator(".inbox-row", has_text=other_name).first.get_by_role("link").click()
     expect(page.locator("#messages")).to_be_visible()
+
+
+def watch_problems(page: Page, problems: list[str]) -> None:
+    """Append to `problems` every console error (a CSP refusal among them) and every failed request but the
+    browser's own favicon probe."""
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.text.startswith("Failed to load resource")
+            and problems.append(message.text)
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and not response.url.endswith("/favicon.ico")
+            and problems.append(f"{response.status} {response.url}")
+        ),
+    )

@@ -54,6 +54,8 @@ def test_seller_publishes_and_a_visitor_finds_it_by_live_search(new_page, caplog
     seller.fill("input[name=zip_code]", "83702")
     seller.fill("input[name=tags]", "whippet, coursing")
     seller.get_by_role("button", name="Save").click()
+    expect(seller.get_by_role("heading", name=re.compile("^Photos"))).to_be_visible()  # photos come next
+    seller.goto("/dashboard/listings")
     row = seller.get_by_role("row").filter(has_text=title)
     row.get_by_role("button", name="Publish").click()
     expect(seller.get_by_role("row").filter(has_text=title).get_by_text("active")).to_be_visible()
