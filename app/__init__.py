@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import outages
 from app.config import load_config
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from models.scoping import install_scoping
@@ -68,6 +69,7 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
         app.config["SQLALCHEMY_DATABASE_URI"] = start_embedded_postgres(pgdata)
 
     db.init_app(app)
+    outages.init_app(app)
     install_scoping(Session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)

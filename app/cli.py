@@ -1,4 +1,4 @@
-"""Flask CLI commands: `seed-demo` (and each area's own groups)."""
+"""Flask CLI commands: `seed-demo`, `check-db`, `db` (Flask-Migrate's, with the pre-flight) and each area's groups."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def check_db_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.preflight.cli import db_group
+
+    # Flask-Migrate's `db`, with `upgrade` running the pre-flight first, and `preflight`.
+    app.cli.add_command(db_group())
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(check_db_command)
     from portal.cli import portal_cli

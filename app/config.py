@@ -89,6 +89,26 @@ def s3_settings(environ: Mapping[str, str] | None = None) -> dict[str, str] | No
     return found
 
 
+MAIL_BACKENDS = ("smtp", "log")
+
+
+def _mail_backend(production: bool) -> str:
+    """smtp when MAIL_SERVER is set, else the log. Production must say MAIL_BACKEND=log out loud to go without
+    a mail server: its log then carries no links, since a reset or verification link is a key to an account."""
+    chosen = (os.environ.get("MAIL_BACKEND") or "").strip().lower()
+    if chosen and chosen not in MAIL_BACKENDS:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}; got {chosen!r}")
+    has_server = bool((os.environ.get("MAIL_SERVER") or "").strip())
+    if chosen == "smtp" and not has_server:
+        raise ConfigError("MAIL_BACKEND=smtp needs MAIL_SERVER; refusing to start.")
+    if production and not has_server and chosen != "log":
+        raise ConfigError(
+            "MAIL_SERVER must be set in production (invitations, resets and verification go by e-mail), "
+            "or MAIL_BACKEND=log to write mail to the log with its links removed; refusing to start."
+        )
+    return chosen or ("smtp" if has_server else "log")
+
+
 def load_config(env_name: str | None = None) -> dict[str, Any]:
     env_name = (env_name or os.environ.get("APP_ENV") or "development").lower()
     if env_name not in ENVIRONMENTS:
@@ -111,8 +131,18 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
             "PUBLIC_URL must be set in production (the site's address, like https://example.com); refusing to start."
         )
 
+    mail_backend = _mail_backend(production)
+    single_process = _bool("SINGLE_PROCESS", False)
+    if production and not os.environ.get("REDIS_URL") and not single_process:
+        # Without a shared store each worker counts its own attempts: two workers allow twice the limit.
+        raise ConfigError(
+            "REDIS_URL must be set in production (rate limits are shared by every worker through it), "
+            "or SINGLE_PROCESS=1 when exactly one process serves the site; refusing to start."
+        )
+
     return {
         "ENV_NAME": env_name,
+        "PRODUCTION": production,
         "TESTING": env_name == "testing",
         # Unset outside production: create_app uses a random key kept in the instance folder (never one
         # written in the repository, which would let anyone forge sessions and invite links).
@@ -146,6 +176,7 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
             "MARKETPLACE_FEE_BPS", 500, 0, 10_000, "the platform fee in basis points, 500 = 5 %"
         ),
         "INVOICE_DUE_DAYS": _bounded("INVOICE_DUE_DAYS", 14, 0, 365, "days from issue to due date"),
+        "MAIL_BACKEND": mail_backend,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

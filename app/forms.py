@@ -10,13 +10,14 @@ from typing import Any
 
 from flask import render_template
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, IntegerField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 
 __all__ = [
     "PASSWORD_MAX_LENGTH",
+    "WholeNumberField",
     "email_field",
     "normalise_email",
     "password_field",
@@ -24,6 +25,7 @@ __all__ = [
     "strip_text",
 ]
 
+NUMBER_MAX_DIGITS = 15  # far above any count or distance we ask for, far below float's exact range
 EMAIL_MAX_LENGTH = 254  # the longest address SMTP can carry (RFC 5321); the columns hold 255
 INVALID_FORM_STATUS = 422
 
@@ -62,6 +64,22 @@ def password_field(label: str, autocomplete: str, required_message: str) -> Pass
         ],
         render_kw={"autocomplete": autocomplete, "maxlength": PASSWORD_MAX_LENGTH},
     )
+
+
+class WholeNumberField(IntegerField):
+    """The one number field of every form: at most NUMBER_MAX_DIGITS digits, checked before any conversion.
+
+    WTForms' IntegerField parses any length, and NumberRange then calls math.isnan() on the int, which raises
+    OverflowError past float's range (a 310-digit "distance" was a 500). Too many digits is a message instead.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            raw = str(valuelist[0]).strip()
+            if len(raw.lstrip("+-")) > NUMBER_MAX_DIGITS:
+                self.data = None
+                raise ValueError(f"Enter a number of at most {NUMBER_MAX_DIGITS} digits.")
+        super().process_formdata(valuelist)
 
 
 def render_form(template: str, form: FlaskForm, status: int | None = None, **context: Any) -> tuple[str, int]:

@@ -1,4 +1,5 @@
 """Outgoing mail: SMTP when MAIL_SERVER is set, otherwise the log (so development needs no mail server).
+In production the log never carries a link: invitation, reset and verification links are keys to accounts.
 
 The words of each e-mail live in `templates/email/<name>.txt`, a plain-text Jinja template with two blocks:
 `{% block subject %}` (one header line: line breaks in it, user text included, become spaces) and
@@ -10,6 +11,7 @@ are rendered from the settings they describe with the `duration` filter (app.tem
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 from typing import Any
@@ -18,6 +20,8 @@ from flask import current_app
 from jinja2_fragments.flask import render_block
 
 log = logging.getLogger("app.mail")
+LINK_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+REDACTED_LINK = "[link removed from the log]"
 
 
 def _one_line(value: str) -> str:
@@ -34,8 +38,11 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["Subject"] = _one_line(subject)
     message.set_content(body)
 
-    if not config.get("MAIL_SERVER"):
-        log.info("mail (no MAIL_SERVER set, logged instead)\nTo: %s\nSubject: %s\n\n%s", to, subject, body)
+    if config.get("MAIL_BACKEND", "log") == "log" or not config.get("MAIL_SERVER"):
+        logged_body = LINK_RE.sub(REDACTED_LINK, body) if config.get("PRODUCTION") else body
+        log.info(
+            "mail (no MAIL_SERVER set, logged instead)\nTo: %s\nSubject: %s\n\n%s", to, subject, logged_body
+        )
         if current_app.testing:
             current_app.extensions.setdefault("outbox", []).append(message)
         return

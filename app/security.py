@@ -61,8 +61,14 @@ def _refuse_nul_characters() -> None:
         abort(400)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _add_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+    if current_app.config.get("PRODUCTION"):
+        # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

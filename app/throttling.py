@@ -1,20 +1,25 @@
-"""Rate-limit helpers shared by the portal's and the marketplace's sign-in forms (Flask-Limiter).
+"""Race-proof rate limits shared by both faces: the failed sign-in limits and the new-conversation limit.
 
-Limits on failed attempts count only the requests a view marked as failed, so signing in correctly never
-uses up an account's allowance.
+An allowance is *claimed* before the work it guards, with one atomic increment in the limiter's storage (memory,
+or Redis shared by every worker), and *refunded* when the work turns out not to count (a correct password, a
+conversation that already existed). Checking first and counting afterwards let 25 parallel guesses all through
+the check before any was counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import g, request
-from flask_limiter import RouteLimit
-from werkzeug.wrappers import Response
+from flask import abort, g, request
+from limits import RateLimitItem, parse
 
 from app.extensions import limiter
 
 EMAIL_KEY_MAX = 254
+FAILED_ATTEMPTS = "failed-attempts"
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def form_email() -> str:
@@ -22,14 +27,50 @@ def form_email() -> str:
     return (request.form.get("email") or "").strip().lower()[:EMAIL_KEY_MAX]
 
 
+def claim(rate: RateLimitItem | str, namespace: str, key: str) -> bool:
+    """Take one from the allowance, atomically; False (and nothing taken) when none is left."""
+    if not limiter.enabled:
+        return True
+    item = parse(rate) if isinstance(rate, str) else rate
+    if limiter.limiter.hit(item, namespace, key):
+        return True
+    limiter.limiter.hit(item, namespace, key, cost=-1)  # the increment that found the allowance spent
+    return False
+
+
+def refund(rate: RateLimitItem | str, namespace: str, key: str) -> None:
+    """Give back one claimed allowance: the work it guarded did not count."""
+    if not limiter.enabled:
+        return
+    item = parse(rate) if isinstance(rate, str) else rate
+    limiter.limiter.hit(item, namespace, key, cost=-1)
+
+
 def mark_failed_attempt() -> None:
     g.sign_in_attempt_failed = True
 
 
-def attempt_failed(_response: Response) -> bool:
-    return bool(g.get("sign_in_attempt_failed"))
+def limit_failed_attempts(limit: str, key_func: Callable[[], str]) -> Callable[[V], V]:
+    """A limit on a view's POSTs that counts only the attempts the view marks with mark_failed_attempt().
 
+    Each POST claims an attempt before the view runs (429 when none is left), and is refunded when the view did
+    not mark it failed, so signing in correctly never uses up an account's allowance."""
+    rate = parse(limit)
+    namespace = f"{FAILED_ATTEMPTS}:{limit}"
 
-def limit_failed_attempts(limit: str, key_func: Callable[[], str]) -> RouteLimit:
-    """A limit on POSTs that only counts the ones the view marked with mark_failed_attempt()."""
-    return limiter.limit(limit, key_func=key_func, methods=["POST"], deduct_when=attempt_failed)
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.method != "POST":
+                return view(*args, **kwargs)
+            key = key_func()
+            if not claim(rate, namespace, key):
+                abort(429)
+            response = view(*args, **kwargs)
+            if not g.get("sign_in_attempt_failed"):
+                refund(rate, namespace, key)
+            return response
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-AREAS = ["portal", "marketplace", "messaging"]
+AREAS = ["portal", "marketplace", "messaging", "sales"]
 
 
 def main(argv: list[str]) -> None:

@@ -4,6 +4,9 @@ Every run:
 - sets lock_timeout, so DDL fails fast instead of queueing behind live traffic (and blocking it);
 - sets statement_timeout, so nothing runs unbounded;
 - takes an advisory lock, so two deploys cannot migrate at once;
+- runs the pre-flight checks of the revisions an upgrade is about to apply, when its caller asks (`flask db upgrade`
+  hands them over in config.attributes["preflight"]; see app/preflight/cli.py), under the advisory lock and
+  before the first of them, so a blocker stops it with nothing changed;
 - runs each revision of an upgrade in its own transaction (a failed revision leaves the schema as the previous
   one left it), and a whole downgrade in one transaction (a revision that refuses to go down, like 0002 while
   amounts exceed INTEGER, also keeps the later revisions it would have followed: nothing changes).
@@ -54,18 +57,23 @@ def _is_lock_timeout(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlstate", None) == "55P03"
 
 
-def _is_downgrade(connection) -> bool:
+def _is_downgrade(heads) -> bool:
     """True when this run takes revisions off (iterate_revisions excludes its lower bound, so an upgrade or a
     no-op walks nothing and a non-ancestor destination raises)."""
     try:
         destination = context.get_revision_argument()  # None means base
     except KeyError:  # check, current, autogenerate: nothing is walked
         return False
-    heads = MigrationContext.configure(connection).get_current_heads()
     try:
         return any(True for _ in context.script.iterate_revisions(heads, destination))
     except RevisionError:
         return False
+
+
+def _preflight(connection, heads) -> None:
+    gate = config.attributes.get("preflight")
+    if gate is not None:
+        gate(connection, context.script, heads, context.get_revision_argument())
 
 
 def run_migrations_online() -> None:
@@ -85,7 +93,8 @@ def run_migrations_online() -> None:
             text("SELECT set_config('statement_timeout', :value, false)"), {"value": STATEMENT_TIMEOUT}
         )
         connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": ADVISORY_LOCK_KEY})
-        downgrade = _is_downgrade(connection)
+        heads = MigrationContext.configure(connection).get_current_heads()
+        downgrade = _is_downgrade(heads)
         connection.commit()
         context.configure(
             connection=connection,
@@ -95,6 +104,8 @@ def run_migrations_online() -> None:
             **{key: value for key, value in conf_args.items() if key != "compare_type"},
         )
         try:
+            if not downgrade:
+                _preflight(connection, heads)
             with context.begin_transaction():
                 context.run_migrations()
         except OperationalError as error:

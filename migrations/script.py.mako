@@ -15,6 +15,11 @@ down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}
 depends_on = ${repr(depends_on)}
 
+# What `flask db preflight` and `db upgrade` check before this revision runs (app/preflight/__init__.py): a data
+# check for every CHECK, UNIQUE, NOT NULL or FOREIGN KEY it adds on existing rows, and a Lock or Online step for
+# every existing table it rewrites or locks, in the order it takes them. PREFLIGHT_DOWNGRADE likewise, if needed.
+PREFLIGHT = []
+
 
 def upgrade():
     ${upgrades if upgrades else "pass"}

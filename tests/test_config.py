@@ -37,9 +37,25 @@ def test_production_without_secret_key_refuses_to_start_from_the_command_line():
     ]
 
 
+def _production_settings(monkeypatch, **overrides: str | None) -> None:
+    """Every setting production requires, then the overrides (None removes one)."""
+    settings = {
+        "SECRET_KEY": "a-long-random-production-secret",
+        "PUBLIC_URL": "https://breeders.example",
+        "MAIL_SERVER": "smtp.breeders.example",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "MAIL_BACKEND": None,
+        "SINGLE_PROCESS": None,
+    } | overrides
+    for name, value in settings.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
 def test_production_with_a_secret_key_builds_the_app(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
-    monkeypatch.setenv("PUBLIC_URL", "https://breeders.example")
+    _production_settings(monkeypatch)
     app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
     assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -87,3 +103,77 @@ def test_a_public_url_that_is_not_a_web_address_refuses_to_build_the_app(monkeyp
     monkeypatch.setenv("PUBLIC_URL", "breeders.example")
     with pytest.raises(ConfigError, match="PUBLIC_URL must be an http"):
         create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+
+
+def test_production_without_a_mail_server_refuses_to_build_the_app(monkeypatch):
+    # Without one, reset and verification links would go to the log, where anyone who reads logs could use them.
+    _production_settings(monkeypatch, MAIL_SERVER=None)
+    with pytest.raises(ConfigError, match="MAIL_SERVER must be set in production"):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+
+
+def test_production_without_a_mail_server_refuses_to_start_from_the_command_line():
+    result = flask(
+        "check-db",
+        APP_ENV="production",
+        DATABASE_URL=UNREACHABLE,
+        SECRET_KEY="a-long-random-production-secret",
+        PUBLIC_URL="https://breeders.example",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        MAIL_SERVER="",
+    )
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: MAIL_SERVER must be set in production")
+
+
+def test_production_may_log_mail_only_when_told_and_then_logs_no_links(monkeypatch, caplog):
+    _production_settings(monkeypatch, MAIL_SERVER=None, MAIL_BACKEND="log")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+    assert app.config["MAIL_BACKEND"] == "log"
+    from app.mail import send_mail
+
+    with app.app_context(), caplog.at_level("INFO", logger="app.mail"):
+        send_mail(
+            "client@example.test", "Reset", "Open https://breeders.example/reset-password/SECRET-TOKEN now."
+        )
+
+    assert "SECRET-TOKEN" not in caplog.text
+    assert "[link removed from the log]" in caplog.text
+
+
+def test_development_logs_mail_with_its_links(app, caplog):
+    from app.mail import send_mail
+
+    with app.app_context(), caplog.at_level("INFO", logger="app.mail"):
+        send_mail(
+            "client@example.test", "Reset", "Open https://breeders.example/reset-password/DEV-TOKEN now."
+        )
+    assert "DEV-TOKEN" in caplog.text
+
+
+@pytest.mark.parametrize("backend", ["smtp", "carrier-pigeon"])
+def test_a_mail_backend_that_cannot_work_refuses_to_build_the_app(monkeypatch, backend):
+    _production_settings(monkeypatch, MAIL_SERVER=None, MAIL_BACKEND=backend)
+    with pytest.raises(ConfigError, match="MAIL_BACKEND"):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+
+
+def test_production_without_redis_refuses_to_build_the_app_unless_single_process(monkeypatch):
+    # Two workers with their own in-memory counters allowed 16 failed sign-ins where the limit is 8.
+    _production_settings(monkeypatch, REDIS_URL=None)
+    with pytest.raises(ConfigError, match="REDIS_URL must be set in production"):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+
+    monkeypatch.setenv("SINGLE_PROCESS", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_answers_with_hsts_and_development_does_not(monkeypatch, app):
+    _production_settings(monkeypatch)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="production")
+    response = production.test_client().get("/static/css/app.css")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+    assert "Strict-Transport-Security" not in app.test_client().get("/static/css/app.css").headers

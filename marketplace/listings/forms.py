@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.forms import strip_text
+from app.forms import WholeNumberField, strip_text
 from app.money import MoneyError, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 from models import PriceType, ServiceListing
@@ -58,7 +58,7 @@ class ListingForm(FlaskForm):
             Regexp(ZIP_RE, flags=re.ASCII, message="Enter a 5-digit ZIP code, like 78701 or 78701-1234."),
         ],
     )
-    service_area_miles = IntegerField(
+    service_area_miles = WholeNumberField(
         "Service area (miles)",
         validators=[Optional(), NumberRange(min=0, max=500, message="Enter a distance from 0 to 500 miles.")],
     )

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.extensions import db, limiter
 from app.links import external_url
 from app.mail import send_template
+from app.throttling import claim, refund
 from marketplace.limits import (
     MESSAGE_RATE_LIMIT,
     NEW_ACCOUNT_AGE,
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 NOTIFICATION_INTERVAL = timedelta(minutes=15)
 
+THREADS_STARTED = "threads-started"
 TOO_FAST = "You are sending messages too quickly. Please wait a few minutes and try again."
 TOO_MANY_THREADS = (
     "You have started as many new conversations as allowed for today. "
@@ -221,32 +223,39 @@ def start_conversation(
     _check_account_may_send(buyer)
     thread_id = existing_thread_id(listing.id, buyer.id)
     new_thread_rate = _new_thread_rate(buyer)
-    started = False
-    if thread_id is None:
-        if limiter.enabled and not limiter.limiter.test(new_thread_rate, "threads-started", str(buyer.id)):
-            raise SendRefused(TOO_MANY_THREADS, 429)
-        thread_id = db.session.execute(
-            pg_insert(MessageThread)
-            .values(
-                listing_id=listing.id,
-                buyer_user_id=buyer.id,
-                seller_user_id=listing.provider_user_id,
-                subject=subject,
-                status=ThreadStatus.ACTIVE,
-                created_at=_now_in_db(),
-            )
-            .on_conflict_do_nothing(
-                index_elements=[MessageThread.listing_id, MessageThread.buyer_user_id],
-                index_where=MessageThread.listing_id.is_not(None),
-            )
-            .returning(MessageThread.id)
-        ).scalar_one_or_none()
-        started = thread_id is not None
-        if thread_id is None:  # another request of this buyer created it a moment ago
-            thread_id = existing_thread_id(listing.id, buyer.id)
-    if thread_id is None:
-        abort(404)
-    notification = post_message(thread_id, buyer, text)
-    if started and limiter.enabled:
-        limiter.limiter.hit(new_thread_rate, "threads-started", str(buyer.id))
+    key = str(buyer.id)
+    # Claimed before the insert (one atomic increment), so parallel first messages cannot all pass a check
+    # that none of them has counted yet; refunded when no new thread comes of it.
+    claimed = thread_id is None
+    if claimed and not claim(new_thread_rate, THREADS_STARTED, key):
+        raise SendRefused(TOO_MANY_THREADS, 429)
+    try:
+        if thread_id is None:
+            thread_id = db.session.execute(
+                pg_insert(MessageThread)
+                .values(
+                    listing_id=listing.id,
+                    buyer_user_id=buyer.id,
+                    seller_user_id=listing.provider_user_id,
+                    subject=subject,
+                    status=ThreadStatus.ACTIVE,
+                    created_at=_now_in_db(),
+                )
+                .on_conflict_do_nothing(
+                    index_elements=[MessageThread.listing_id, MessageThread.buyer_user_id],
+                    index_where=MessageThread.listing_id.is_not(None),
+                )
+                .returning(MessageThread.id)
+            ).scalar_one_or_none()
+            if thread_id is None:  # another request of this buyer created it a moment ago
+                refund(new_thread_rate, THREADS_STARTED, key)
+                claimed = False
+                thread_id = existing_thread_id(listing.id, buyer.id)
+        if thread_id is None:
+            abort(404)
+        notification = post_message(thread_id, buyer, text)
+    except BaseException:
+        if claimed:
+            refund(new_thread_rate, THREADS_STARTED, key)
+        raise
     return thread_id, notification

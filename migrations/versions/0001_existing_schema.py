@@ -12,6 +12,9 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# Pre-flight (app/preflight): it creates every table, so there is nothing existing to check or lock.
+PREFLIGHT = []
+
 # Written as the customer's Prisma migration would have created them: quoted camelCase names,
 # TIMESTAMP(3), TEXT, and Prisma's default FK actions (RESTRICT on delete, CASCADE on update).
 UPGRADE = [

@@ -8,11 +8,29 @@ The transactional part (type changes, new columns, new tables and their indexes,
 in one transaction. Indexes on the existing, possibly large tables are then built CONCURRENTLY outside a
 transaction. Every statement is written to be re-runnable, so if a concurrent build fails (for example on
 lock_timeout) the next `db upgrade` finishes the job.
+
+PREFLIGHT lists what `flask db preflight` and `flask db upgrade` check before any of this runs: the values its
+foreign keys and unique index would refuse, the statuses the spec's schema allows, and the locks it takes.
 """
 
-from alembic import op
+import logging
+
+from alembic import context, op
 from alembic.util import CommandError
 from sqlalchemy import text
+
+from app.preflight import (
+    Catalog,
+    DanglingReference,
+    Duplicates,
+    Lock,
+    Online,
+    Recipe,
+    ValuesIn,
+    fits_in_integer,
+    matching,
+)
+from models import InvoiceStatus, PartyType, PaymentStatus
 
 revision = "0002_production_ready_schema"
 down_revision = "0001_existing_schema"
@@ -216,16 +234,76 @@ PART1_CONCURRENT_INDEXES = [
 ]
 UNIQUE_INDEXES = {"Contact_marketplaceUserId_tenantId_key"}
 
+# ---- Pre-flight (app/preflight): what existing data and tables this revision meets ----------------------------
+DANGLING = {
+    name: DanglingReference(table, column, target, name)
+    for table, name, column, target in IMPLIED_FOREIGN_KEYS
+}
+BIGINT_RECIPE = Recipe("BIGINT money: fine today, and how to do it online later")
+MONEY = {"Invoice": ("amountCents", "balanceCents", "depositCents"), "Payment": ("amountCents",)}
+FITS_IN_INTEGER = [fits_in_integer(table, columns) for table, columns in MONEY.items()]
+PREFLIGHT = [
+    # Revision 1 assumes these CHECKs and the app compares against these enums; a database made by Prisma
+    # (which writes no CHECK constraints) may hold anything.
+    ValuesIn("Party", "type", PartyType),
+    ValuesIn("Invoice", "status", InvoiceStatus),
+    ValuesIn("Payment", "status", PaymentStatus),
+    *DANGLING.values(),
+    Duplicates(
+        "Contact",
+        ("marketplaceUserId", "tenantId"),
+        "Contact_marketplaceUserId_tenantId_key",
+        clear="marketplaceUserId",
+    ),
+    # The transactional part, in order: every lock is held until it commits.
+    Lock(
+        "Invoice",
+        'ALTER COLUMN "amountCents", "balanceCents", "depositCents" TYPE BIGINT (three rewrites)',
+        scans=("Invoice",) * 3,
+        recipe=BIGINT_RECIPE,
+    ),
+    Lock("Invoice", 'ADD COLUMN "deletedAt", "marketplaceTransactionId", "isMarketplaceInvoice"'),
+    Lock("Contact", 'ADD COLUMN "deletedAt", "portalEnabled", "portalPasswordHash", "portalLastLogin"'),
+    Lock(
+        "Payment",
+        'ALTER COLUMN "amountCents" TYPE BIGINT (a rewrite)',
+        scans=("Payment",),
+        recipe=BIGINT_RECIPE,
+    ),
+    Lock("Tenant", "CREATE TABLE of the marketplace tables referencing it", mode="SHARE ROW EXCLUSIVE"),
+    Lock("Party", 'CREATE TABLE "MarketplaceTransaction" referencing it', mode="SHARE ROW EXCLUSIVE"),
+    # Then, outside the transaction:
+    Online(
+        "Invoice", "4 indexes built CONCURRENTLY, VALIDATE CONSTRAINT Invoice_marketplaceTransactionId_fkey"
+    ),
+    Online("Contact", "4 indexes built CONCURRENTLY, VALIDATE CONSTRAINT Contact_marketplaceUserId_fkey"),
+    Online("Payment", "Payment_invoiceId_status_idx built CONCURRENTLY"),
+]
+PREFLIGHT_DOWNGRADE = [
+    *FITS_IN_INTEGER,
+    Lock("Payment", 'ALTER COLUMN "amountCents" TYPE INTEGER (a rewrite)', scans=("Payment",)),
+    Lock(
+        "Invoice",
+        'ALTER COLUMN "depositCents", "balanceCents", "amountCents" TYPE INTEGER (three rewrites)',
+        scans=("Invoice",) * 3,
+    ),
+]
+log = logging.getLogger("alembic.revision.0002")
+
 
 def _drop_invalid_index(bind, name: str) -> None:
-    """A CONCURRENTLY build that failed leaves an INVALID index behind; drop it so the build can be retried."""
-    invalid = bind.execute(
-        text(
-            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE c.relname = :name AND NOT i.indisvalid"
-        ),
-        {"name": name},
-    ).scalar()
+    """A CONCURRENTLY build that failed leaves an INVALID index behind; drop it so the build can be retried.
+    Offline (`--sql`) nothing can be asked, so the script drops the index whatever its state."""
+    invalid = (
+        context.is_offline_mode()
+        or bind.execute(
+            text(
+                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = :name AND NOT i.indisvalid"
+            ),
+            {"name": name},
+        ).scalar()
+    )
     if invalid:
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
 
@@ -247,34 +325,25 @@ def upgrade():
             _drop_invalid_index(bind, name)
             unique = "UNIQUE " if name in UNIQUE_INDEXES else ""
             op.execute(f'CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS "{name}" {definition}')
-        for table, name, column, target in IMPLIED_FOREIGN_KEYS:
-            # Contact."marketplaceUserId" predates MarketplaceUser, so old values can point at nobody.
-            dangling = bind.execute(
-                text(
-                    f'SELECT count(*) FROM "{table}" t WHERE t."{column}" IS NOT NULL AND NOT EXISTS '
-                    f'(SELECT 1 FROM "{target}" x WHERE x.id = t."{column}")'
-                )
-            ).scalar()
+        for table, name, _column, _target in IMPLIED_FOREIGN_KEYS:
+            # Contact."marketplaceUserId" predates MarketplaceUser, so old values can point at nobody. (Offline,
+            # VALIDATE itself is the check.)
+            dangling = not context.is_offline_mode() and DANGLING[name].find(Catalog(bind))
             if dangling:
                 raise CommandError(
-                    f'{dangling} row(s) of "{table}" have a "{column}" that matches no "{target}" row, so '
-                    f'"{name}" cannot be validated. Fix or clear those values, then run `db upgrade` again.'
+                    f'{dangling.message}, so "{name}" cannot be validated. Fix or clear those values '
+                    "(`flask --app wsgi db preflight` lists them, `--fix` clears them), then run `db upgrade` again."
                 )
             op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')
 
 
 def _refuse_if_money_exceeds_integer(bind) -> None:
-    checks = [
-        ("Invoice", ("amountCents", "balanceCents", "depositCents")),
-        ("Payment", ("amountCents",)),
+    catalog = Catalog(bind)
+    problems = [
+        f'{finding.count} "{finding.table}" row(s)'
+        for finding in (check.find(catalog) for check in FITS_IN_INTEGER)
+        if finding
     ]
-    problems = []
-    for table, columns in checks:
-        # NOT BETWEEN, not abs(): INT_MIN fits in INTEGER although abs(INT_MIN) does not.
-        condition = " OR ".join(f'"{column}" NOT BETWEEN {INT_MIN} AND {INT_MAX}' for column in columns)
-        count = bind.execute(text(f'SELECT count(*) FROM "{table}" WHERE {condition}')).scalar()
-        if count:
-            problems.append(f'{count} "{table}" row(s)')
     if problems:
         raise CommandError(
             "Refusing to downgrade 0002_production_ready_schema: "
@@ -283,9 +352,53 @@ def _refuse_if_money_exceeds_integer(bind) -> None:
         )
 
 
+def _left_behind(bind) -> list[str]:
+    """What undoing this revision leaves in the tables that stay (and takes with the ones that go)."""
+    catalog = Catalog(bind)
+    notes = []
+    links, ids = matching(bind, "Contact", '"marketplaceUserId" IS NOT NULL')
+    if links:
+        notes.append(
+            f'{links} "Contact" row(s) keep a "marketplaceUserId" naming a marketplace user who is now gone '
+            f"(ids {', '.join(map(str, ids))}{' ...' if links > len(ids) else ''}): a new `db upgrade` stops on "
+            "them until they are cleared"
+        )
+    for table in ("Invoice", "Contact"):
+        deleted, ids = matching(bind, table, '"deletedAt" IS NOT NULL')
+        if deleted:
+            notes.append(
+                f'{deleted} soft-deleted "{table}" row(s) are live rows again ("deletedAt" is dropped; ids '
+                f"{', '.join(map(str, ids))}{' ...' if deleted > len(ids) else ''})"
+            )
+    linked, _ids = matching(
+        bind, "Invoice", '"marketplaceTransactionId" IS NOT NULL OR "isMarketplaceInvoice"'
+    )
+    if linked:
+        notes.append(f'{linked} "Invoice" row(s) lose their marketplace sale and marker')
+    portal, _ids = matching(bind, "Contact", '"portalEnabled" OR "portalPasswordHash" IS NOT NULL')
+    if portal:
+        notes.append(f'{portal} "Contact" row(s) lose their portal access and password')
+    dropped = [
+        f'{matching(bind, table, "true")[0]} "{table}"'
+        for table in (
+            "MarketplaceUser",
+            "ServiceListing",
+            "MarketplaceTransaction",
+            "MessageThread",
+            "Message",
+        )
+        if catalog.has_table(table)
+    ]
+    notes.append("rows deleted with their tables: " + ", ".join(dropped))
+    return notes
+
+
 def downgrade():
     bind = op.get_bind()
-    _refuse_if_money_exceeds_integer(bind)
+    offline = context.is_offline_mode()
+    if not offline:
+        _refuse_if_money_exceeds_integer(bind)
+        left_behind = _left_behind(bind)
     for name, _definition in PART1_CONCURRENT_INDEXES:
         op.execute(f'DROP INDEX IF EXISTS "{name}"')
     op.execute('CREATE INDEX IF NOT EXISTS "Contact_marketplaceUserId_idx" ON "Contact"("marketplaceUserId")')
@@ -301,3 +414,9 @@ def downgrade():
     op.execute('ALTER TABLE "Invoice" ALTER COLUMN "depositCents" TYPE INTEGER')
     op.execute('ALTER TABLE "Invoice" ALTER COLUMN "balanceCents" TYPE INTEGER')
     op.execute('ALTER TABLE "Invoice" ALTER COLUMN "amountCents" TYPE INTEGER')
+    if not offline:
+        log.warning(
+            "Revision 0002_production_ready_schema is undone. It leaves behind:\n%s\n"
+            "Before upgrading again, run `flask --app wsgi db preflight` (its --fix clears the contact links).",
+            "\n".join(f"  - {note};" for note in left_behind),
+        )

@@ -7,10 +7,18 @@ Create Date: 2026-11-26
 
 from alembic import op
 
+from app.preflight import Lock
+
 revision = "0003_invoice_line_items"
 down_revision = "0002_production_ready_schema"
 branch_labels = None
 depends_on = None
+
+# A new, empty table; its foreign keys hold off writes to the tables they reference until the commit.
+PREFLIGHT = [
+    Lock("Tenant", 'CREATE TABLE "InvoiceLineItem" referencing it', mode="SHARE ROW EXCLUSIVE"),
+    Lock("Invoice", 'CREATE TABLE "InvoiceLineItem" referencing it', mode="SHARE ROW EXCLUSIVE"),
+]
 
 
 def upgrade():

@@ -10,12 +10,21 @@ Built CONCURRENTLY: MessageThread may be large and busy by the time this runs.
 
 from alembic import op
 
+from app.preflight import Duplicates, Online
+
 revision = "0004_thread_per_listing_buyer"
 down_revision = "0003_invoice_line_items"
 branch_labels = None
 depends_on = None
 
 NAME = "MessageThread_listing_id_buyer_user_id_key"
+
+# Clearing listing_id on the later threads keeps their messages (outside the rule, like a deleted listing's);
+# merging them into the first is the other way, for a person to choose.
+PREFLIGHT = [
+    Duplicates("MessageThread", ("listing_id", "buyer_user_id"), NAME, clear="listing_id"),
+    Online("MessageThread", f"{NAME} built CONCURRENTLY"),
+]
 
 
 def upgrade():

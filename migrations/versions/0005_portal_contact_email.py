@@ -13,6 +13,8 @@ and a leftover invalid index from an interrupted build is dropped first.
 
 from alembic import op
 
+from app.preflight import Online
+
 revision = "0005_portal_contact_email"
 down_revision = "0004_thread_per_listing_buyer"
 branch_labels = None
@@ -24,6 +26,7 @@ INDEXES = {
         'ON "Invoice"("clientPartyId", "createdAt" DESC, id DESC) WHERE "deletedAt" IS NULL'
     ),
 }
+PREFLIGHT = [Online(name.split("_")[0], f"{name} built CONCURRENTLY") for name in INDEXES]
 
 
 def upgrade():

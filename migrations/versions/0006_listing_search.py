@@ -16,6 +16,8 @@ Create Date: 2026-11-26
 
 from alembic import op
 
+from app.preflight import Lock, Online
+
 revision = "0006_listing_search"
 down_revision = "0005_portal_contact_email"
 branch_labels = None
@@ -36,6 +38,14 @@ INDEXES = {
     "ServiceListing_price_low_idx": "(COALESCE(price_cents, '9223372036854775807'::bigint), id)",
     "ServiceListing_price_high_idx": "(COALESCE(price_cents, '-1'::bigint), id)",
 }
+PREFLIGHT = [
+    Lock(
+        "ServiceListing",
+        "ADD COLUMN search_vector ... STORED (a rewrite that computes every listing's vector)",
+        scans=("ServiceListing",),
+    ),
+    Online("ServiceListing", "4 indexes built CONCURRENTLY"),
+]
 
 
 def upgrade():

@@ -10,10 +10,17 @@ The recipient index serves the ON DELETE CASCADE from MarketplaceUser.
 
 from alembic import op
 
+from app.preflight import Lock
+
 revision = "0007_message_notifications"
 down_revision = "0006_listing_search"
 branch_labels = None
 depends_on = None
+
+PREFLIGHT = [
+    Lock(table, 'CREATE TABLE "MessageNotification" referencing it', mode="SHARE ROW EXCLUSIVE")
+    for table in ("MessageThread", "MarketplaceUser")
+]
 
 
 def upgrade():

@@ -15,6 +15,8 @@ a leftover invalid index from an interrupted build.
 
 from alembic import op
 
+from app.preflight import Online
+
 revision = "0008_listing_facets"
 down_revision = "0007_message_notifications"
 branch_labels = None
@@ -25,6 +27,7 @@ DEFINITION = (
     'ON "ServiceListing" (state, price_type, price_cents, category, provider_user_id) '
     "WHERE status::text = 'active'::text"
 )
+PREFLIGHT = [Online("ServiceListing", f"{NAME} built CONCURRENTLY")]
 
 
 def upgrade():

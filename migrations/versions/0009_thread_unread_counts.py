@@ -24,12 +24,37 @@ with something unread for that side.
 
 from alembic import op
 
+from app.preflight import Lock, Online, Recipe
+
 revision = "0009_thread_unread_counts"
 down_revision = "0008_listing_facets"
 branch_labels = None
 depends_on = None
 
 SIDES = ("buyer", "seller")
+
+PREFLIGHT = [
+    Lock(
+        "MessageThread",
+        "ADD COLUMN buyer_unread_count, seller_unread_count with their CHECKs (one scan)",
+        scans=("MessageThread",),
+    ),
+    Lock(
+        "Message",
+        "CREATE TRIGGER message_unread_* (writes wait until the commit)",
+        mode="SHARE ROW EXCLUSIVE",
+    ),
+    Lock(
+        "MessageThread",
+        'the backfill: UPDATE the counters from every unread "Message"',
+        scans=("Message", "MessageThread"),
+        recipe=Recipe(
+            "0009 `thread_unread_counts`: the navigation badge reads counters, not messages",
+            starting_with="For a table too large for that, batch it",
+        ),
+    ),
+    Online("MessageThread", "2 indexes built CONCURRENTLY"),
+]
 
 # Who counts a message as unread: the thread's buyer unless they sent it, the seller unless they sent it.
 SYNC_FUNCTION = """

@@ -18,6 +18,8 @@ A new, empty table: nothing busy is locked and nothing is built concurrently.
 
 from alembic import op
 
+from app.preflight import Lock
+
 revision = "0010_audit_events"
 down_revision = "0009_thread_unread_counts"
 branch_labels = None
@@ -36,6 +38,8 @@ $$
 """
 
 TRIGGER = "audit_event_append_only"
+
+PREFLIGHT = [Lock("Tenant", 'CREATE TABLE "AuditEvent" referencing it', mode="SHARE ROW EXCLUSIVE")]
 
 
 def upgrade():

@@ -18,12 +18,14 @@ Create Date: 2026-11-27
 - "InvoiceNumberCounter": the last invoice number handed out per tenant, claimed with one
   INSERT ... ON CONFLICT DO UPDATE ... RETURNING whose row lock serialises concurrent allocations
   (see models/sales.py). A new, empty table.
-Every statement can run again after a failure in the non-transactional part.
+Every statement can run again after a failure in the non-transactional part. PREFLIGHT holds the same checks, so
+`flask db preflight` and `flask db upgrade` find such rows before anything runs.
 """
 
-from alembic import op
+from alembic import context, op
 from alembic.util import CommandError
-from sqlalchemy import text
+
+from app.preflight import Breaks, Catalog, Duplicates, Lock, Online
 
 revision = "0011_marketplace_sales"
 down_revision = "0010_audit_events"
@@ -44,6 +46,38 @@ TRANSACTION_CHECKS = {
 INDEX = "Invoice_marketplaceTransactionId_key"
 INDEX_DEFINITION = 'ON "Invoice" ("marketplaceTransactionId") WHERE "marketplaceTransactionId" IS NOT NULL'
 
+# Suggested fixes (never applied by --fix: they change money): a fee clamped into 0..amount, a net recomputed.
+FIXES = {
+    "MarketplaceTransaction_amount_cents_check": None,
+    "MarketplaceTransaction_platform_fee_cents_check": (
+        'UPDATE "MarketplaceTransaction" SET platform_fee_cents = LEAST(GREATEST(platform_fee_cents, 0), '
+        "amount_cents) WHERE NOT ({rule});"
+    ),
+    "MarketplaceTransaction_net_payout_cents_check": (
+        'UPDATE "MarketplaceTransaction" SET net_payout_cents = amount_cents - platform_fee_cents '
+        "WHERE NOT ({rule}) AND platform_fee_cents IS NOT NULL;\n"
+        'UPDATE "MarketplaceTransaction" SET net_payout_cents = NULL WHERE NOT ({rule});'
+    ),
+}
+CHECKS = {
+    name: Breaks(
+        "MarketplaceTransaction",
+        name,
+        rule,
+        fix_sql=FIXES[name].format(rule=rule) if FIXES[name] else None,
+    )
+    for name, rule in TRANSACTION_CHECKS.items()
+}
+ONE_INVOICE = Duplicates("Invoice", ("marketplaceTransactionId",), INDEX, clear="marketplaceTransactionId")
+PREFLIGHT = [
+    *CHECKS.values(),
+    ONE_INVOICE,
+    Lock("Tenant", 'CREATE TABLE "InvoiceNumberCounter" referencing it', mode="SHARE ROW EXCLUSIVE"),
+    Lock("MarketplaceTransaction", "ADD CONSTRAINT ... CHECK ... NOT VALID (three CHECKs, no scan)"),
+    Online("MarketplaceTransaction", "VALIDATE CONSTRAINT (three CHECKs)"),
+    Online("Invoice", f"{INDEX} built CONCURRENTLY"),
+]
+
 COUNTER_TABLE = """
 CREATE TABLE IF NOT EXISTS "InvoiceNumberCounter" (
     tenant_id INTEGER NOT NULL,
@@ -56,26 +90,21 @@ CREATE TABLE IF NOT EXISTS "InvoiceNumberCounter" (
 """
 
 
-def _refuse_rows_breaking(bind, name: str, rule: str) -> None:
-    # NOT (rule) is NULL, so not counted, exactly where the CHECK lets a NULL pass.
-    count = bind.execute(text(f'SELECT count(*) FROM "MarketplaceTransaction" WHERE NOT ({rule})')).scalar()
-    if count:
+def _refuse_rows_breaking(bind, name: str) -> None:
+    # Offline (`--sql`) nothing can be counted: VALIDATE CONSTRAINT itself is the check.
+    breaking = not context.is_offline_mode() and CHECKS[name].find(Catalog(bind))
+    if breaking:
         raise CommandError(
-            f'{count} row(s) of "MarketplaceTransaction" break "{name}" (CHECK ({rule})), so it cannot be '
-            "validated. Fix those rows, then run `db upgrade` again."
+            f"{breaking.message}, so it cannot be validated. Fix those rows, then run `db upgrade` again."
         )
 
 
 def _refuse_duplicate_invoices(bind) -> None:
-    count = bind.execute(
-        text(
-            'SELECT count(*) FROM (SELECT "marketplaceTransactionId" FROM "Invoice" '
-            'WHERE "marketplaceTransactionId" IS NOT NULL GROUP BY 1 HAVING count(*) > 1) AS twice'
-        )
-    ).scalar()
-    if count:
+    duplicates = not context.is_offline_mode() and ONE_INVOICE.find(Catalog(bind))
+    if duplicates:
         raise CommandError(
-            f'{count} "MarketplaceTransaction" row(s) have more than one "Invoice" (soft-deleted ones included), '
+            f'{duplicates.details["groups"]} "MarketplaceTransaction" row(s) have more than one "Invoice" '
+            "(soft-deleted ones included), "
             f'so "{INDEX}" cannot be built. Leave one invoice per transaction (clear "marketplaceTransactionId" '
             "on the others), then run `db upgrade` again."
         )
@@ -93,8 +122,8 @@ def upgrade():
     )
 
     with op.get_context().autocommit_block():
-        for name, rule in TRANSACTION_CHECKS.items():
-            _refuse_rows_breaking(bind, name, rule)
+        for name in TRANSACTION_CHECKS:
+            _refuse_rows_breaking(bind, name)
             op.execute(f'ALTER TABLE "MarketplaceTransaction" VALIDATE CONSTRAINT "{name}"')
         _refuse_duplicate_invoices(bind)
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{INDEX}"')

@@ -18,6 +18,8 @@ Every statement can run again after a failure in the non-transactional part.
 
 from alembic import op
 
+from app.preflight import DanglingReference, Lock, Online
+
 revision = "0012_message_sales"
 down_revision = "0011_marketplace_sales"
 branch_labels = None
@@ -27,6 +29,14 @@ COLUMN = "marketplace_transaction_id"
 CONSTRAINT = "Message_marketplace_transaction_id_fkey"
 INDEX = "Message_marketplace_transaction_id_idx"
 INDEX_DEFINITION = f'ON "Message" ({COLUMN}) WHERE {COLUMN} IS NOT NULL'
+
+# The column is new, so only a re-run after a half-finished upgrade can meet values the key refuses.
+PREFLIGHT = [
+    DanglingReference("Message", COLUMN, "MarketplaceTransaction", CONSTRAINT),
+    Lock("Message", f"ADD COLUMN {COLUMN} (catalog only), ADD CONSTRAINT {CONSTRAINT} NOT VALID"),
+    Lock("MarketplaceTransaction", f"{CONSTRAINT} NOT VALID referencing it", mode="SHARE ROW EXCLUSIVE"),
+    Online("Message", f"VALIDATE CONSTRAINT {CONSTRAINT}, {INDEX} built CONCURRENTLY"),
+]
 
 
 def upgrade():

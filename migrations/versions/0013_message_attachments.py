@@ -13,10 +13,15 @@ Downgrade drops the table; the stored files stay where they are (delete attachme
 
 from alembic import op
 
+from app.preflight import Lock
+
 revision = "0013_message_attachments"
 down_revision = "0012_message_sales"
 branch_labels = None
 depends_on = None
+
+# A new, empty table; its foreign key takes a brief lock on "Message" (no scan, nothing to check in its rows).
+PREFLIGHT = [Lock("Message", 'CREATE TABLE "MessageAttachment" referencing it', mode="SHARE ROW EXCLUSIVE")]
 
 
 def upgrade():

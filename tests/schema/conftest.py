@@ -17,6 +17,7 @@ import pytest
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
+from psycopg.rows import dict_row
 
 from app import create_app
 from app.extensions import db
@@ -29,6 +30,7 @@ NOTES = ROOT / "docs" / "schema-notes.md"
 
 REV1 = "0001_existing_schema"
 REV2 = "0002_production_ready_schema"
+EXISTING_TABLES = ("Tenant", "Party", "Contact", "Invoice", "Payment")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -93,6 +95,18 @@ class ScratchDatabase:
     def dispose(self) -> None:
         with self.app.app_context():
             db.engine.dispose()
+
+
+def table_rows(database: ScratchDatabase, tables=EXISTING_TABLES, columns: dict | None = None) -> dict:
+    """{table: [row dict, ...]} ordered by id; restricted to `columns[table]` when given."""
+    found = {}
+    with psycopg.connect(libpq_url(database.url), row_factory=dict_row) as conn:
+        for table in tables:
+            rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
+            if columns is not None:
+                rows = [{key: row[key] for key in columns[table]} for row in rows]
+            found[table] = rows
+    return found
 
 
 @pytest.fixture

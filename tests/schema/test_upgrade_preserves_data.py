@@ -8,15 +8,13 @@ import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from psycopg.rows import dict_row
 
 from tests.schema.catalog import snapshot
-from tests.schema.conftest import REV1, REV2, ScratchDatabase
+from tests.schema.conftest import EXISTING_TABLES, REV1, REV2, ScratchDatabase, table_rows
 
 INT_MAX = 2_147_483_647
 INT_MIN = -2_147_483_648
 TOO_BIG_FOR_INTEGER = 2_200_000_000
-EXISTING_TABLES = ("Tenant", "Party", "Contact", "Invoice", "Payment")
 
 # Rows as the customer's existing app wrote them, at the edges of what INTEGER holds.
 EXISTING_ROWS = """
@@ -50,18 +48,6 @@ def _at_revision_1_with_rows(scratch_db) -> ScratchDatabase:
     return database
 
 
-def _rows(database: ScratchDatabase, tables=EXISTING_TABLES, columns: dict | None = None) -> dict:
-    """{table: [row dict, ...]} ordered by id; restricted to `columns[table]` when given."""
-    found = {}
-    with psycopg.connect(database.url.replace("+psycopg", ""), row_factory=dict_row) as conn:
-        for table in tables:
-            rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
-            if columns is not None:
-                rows = [{key: row[key] for key in columns[table]} for row in rows]
-            found[table] = rows
-    return found
-
-
 def _column_type(database: ScratchDatabase, table: str, column: str) -> str:
     return database.execute(
         "SELECT data_type FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
@@ -87,12 +73,12 @@ def test_an_amount_above_integer_is_refused_before_revision_2_and_stored_after_i
 
 def test_upgrade_to_head_keeps_every_existing_row_and_money_value_exactly(scratch_db):
     database = _at_revision_1_with_rows(scratch_db)
-    before = _rows(database)
+    before = table_rows(database)
     columns = {table: list(rows[0]) for table, rows in before.items()}
 
     database.upgrade("head")
 
-    assert _rows(database, columns=columns) == before
+    assert table_rows(database, columns=columns) == before
     for table, column in [
         ("Invoice", "amountCents"),
         ("Invoice", "balanceCents"),
@@ -118,7 +104,7 @@ def test_downgrade_refuses_while_an_amount_exceeds_integer_and_changes_nothing(s
     )
     schema_before, rows_before = (
         snapshot(database.url),
-        _rows(database, (*EXISTING_TABLES, "InvoiceLineItem")),
+        table_rows(database, (*EXISTING_TABLES, "InvoiceLineItem")),
     )
 
     with pytest.raises(CommandError) as refused:
@@ -130,12 +116,12 @@ def test_downgrade_refuses_while_an_amount_exceeds_integer_and_changes_nothing(s
     # One transaction for the whole downgrade: the later revisions, undone before 0002 refused, are back too.
     assert database.revision() == head
     assert snapshot(database.url) == schema_before
-    assert _rows(database, (*EXISTING_TABLES, "InvoiceLineItem")) == rows_before
+    assert table_rows(database, (*EXISTING_TABLES, "InvoiceLineItem")) == rows_before
 
 
 def test_downgrade_to_revision_1_works_once_every_amount_fits_in_integer(scratch_db):
     database = _at_revision_1_with_rows(scratch_db)
-    schema_at_1, rows_at_1 = snapshot(database.url), _rows(database)
+    schema_at_1, rows_at_1 = snapshot(database.url), table_rows(database)
     database.upgrade("head")
     database.execute('UPDATE "Payment" SET "amountCents" = %s WHERE id = 3', (TOO_BIG_FOR_INTEGER,))
     with pytest.raises(CommandError):
@@ -146,12 +132,12 @@ def test_downgrade_to_revision_1_works_once_every_amount_fits_in_integer(scratch
 
     assert database.revision() == REV1
     assert snapshot(database.url) == schema_at_1
-    assert _rows(database) == rows_at_1
+    assert table_rows(database) == rows_at_1
 
 
 def test_every_revision_round_trips_down_and_up_with_data_in_the_tables(scratch_db):
     database = _at_revision_1_with_rows(scratch_db)
-    rows_at_1 = _rows(database)
+    rows_at_1 = table_rows(database)
     with database.app.app_context():
         script = ScriptDirectory.from_config(database.app.extensions["migrate"].migrate.get_config())
     revisions = [revision.revision for revision in reversed(list(script.walk_revisions()))]
@@ -168,14 +154,15 @@ def test_every_revision_round_trips_down_and_up_with_data_in_the_tables(scratch_
         database.upgrade(revision)
         assert snapshot(database.url) == schemas[revision], f"{revision} differs after down and up again"
         assert (
-            _rows(database, columns={table: list(rows[0]) for table, rows in rows_at_1.items()}) == rows_at_1
+            table_rows(database, columns={table: list(rows[0]) for table, rows in rows_at_1.items()})
+            == rows_at_1
         )
 
     # ... and from head all the way back down, one revision at a time.
     for revision in reversed(revisions[:-1]):
         database.downgrade(revision)
         assert snapshot(database.url) == schemas[revision]
-    assert _rows(database) == rows_at_1
+    assert table_rows(database) == rows_at_1
     database.downgrade("base")
     assert database.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
         (1,)

@@ -70,6 +70,8 @@ def test_seller_creates_a_draft_listing_and_is_taken_to_its_photos(client, csrf,
         ("zip_code", "٧٨٧٠١", "5-digit ZIP"),  # digits, but not the ones a US ZIP code is written with
         ("service_area_miles", "501", "0 to 500"),
         ("service_area_miles", "-1", "0 to 500"),
+        ("service_area_miles", "9" * 310, "at most 15 digits"),  # was an OverflowError (a 500)
+        ("service_area_miles", "-" + "9" * 310, "at most 15 digits"),
         ("tags", ",".join(f"t{n}" for n in range(11)), "at most 10 tags"),
         ("tags", "x" * 31, "30 characters"),
     ],
