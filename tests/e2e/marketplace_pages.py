@@ -3,6 +3,8 @@ what the browser complains about (CSP violations, missing assets)."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 PASSWORD = "demo-password-1"
@@ -20,6 +22,31 @@ def open_conversation_with(page: Page, other_name: str) -> None:
     page.goto("/messages")
     page.locator(".inbox-row", has_text=other_name).first.get_by_role("link").click()
     expect(page.locator("#messages")).to_be_visible()
+
+
+def save_new_listing(
+    page: Page,
+    title: str,
+    description: str,
+    *,
+    price: str,
+    city: str,
+    state: str,
+    zip_code: str,
+    tags: str = "",
+) -> None:
+    """On the new-listing form: a training class priced per session; Save opens the listing's photos page."""
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=description]", description)
+    page.select_option("select[name=category]", "training")
+    page.select_option("select[name=price_type]", "per_session")
+    page.fill("input[name=price]", price)
+    page.fill("input[name=city]", city)
+    page.select_option("select[name=state]", state)
+    page.fill("input[name=zip_code]", zip_code)
+    page.fill("input[name=tags]", tags)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=re.compile("^Photos"))).to_be_visible()
 
 
 def watch_problems(page: Page, problems: list[str]) -> None:

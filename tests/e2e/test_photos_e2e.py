@@ -8,7 +8,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-from tests.e2e.marketplace_pages import sign_in, watch_problems
+from tests.e2e.marketplace_pages import save_new_listing, sign_in, watch_problems
 from tests.files import image_bytes, jpeg_with_gps
 
 
@@ -23,17 +23,15 @@ def test_seller_uploads_reorders_and_publishes_and_the_card_shows_the_first_phot
     watch_problems(seller, problems)
     sign_in(seller, "seller@example.com")
     seller.goto("/dashboard/listings/new")
-    seller.fill("input[name=title]", title)
-    seller.fill("textarea[name=description]", "Straight and lure coursing practice for sighthounds.")
-    seller.select_option("select[name=category]", "training")
-    seller.select_option("select[name=price_type]", "per_session")
-    seller.fill("input[name=price]", "40")
-    seller.fill("input[name=city]", "Dallas")
-    seller.select_option("select[name=state]", "TX")
-    seller.fill("input[name=zip_code]", "75201")
-    seller.get_by_role("button", name="Save").click()
-
-    expect(seller.get_by_role("heading", name=re.compile("^Photos"))).to_be_visible()
+    save_new_listing(
+        seller,
+        title,
+        "Straight and lure coursing practice for sighthounds.",
+        price="40",
+        city="Dallas",
+        state="TX",
+        zip_code="75201",
+    )
     seller.set_input_files("input[name=photos]", [str(first), str(second)])
     seller.get_by_role("button", name="Upload").click()
     expect(seller.get_by_text("2 photos added.")).to_be_visible()
