@@ -81,6 +81,7 @@ def test_a_half_configured_s3_stops_production_with_one_line():
             "SECRET_KEY": "x" * 40,
             "PUBLIC_URL": "https://example.com",
             "MAIL_BACKEND": "log",
+            "SINGLE_PROCESS": "1",
             "DATABASE_URL": UNREACHABLE,
             "S3_ACCESS_KEY_ID": "AKIDEXAMPLE",
             "S3_SECRET_ACCESS_KEY": "do-not-print-me",
