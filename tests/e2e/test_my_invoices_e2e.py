@@ -11,6 +11,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _page_width(page: Page) -> int:
+    # Measured once the page has loaded: before its stylesheet applies, a 480-pixel card photo is wider than a phone.
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth")
 
 
