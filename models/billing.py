@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    String,
     Text,
     and_,
     false,
@@ -163,11 +164,27 @@ class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
     invoice: Mapped[Invoice] = relationship(back_populates="line_items")
 
 
+# Revision 0013: an invoice has at most one open online payment (a card payment waiting at Stripe).
+OPEN_ONLINE_PAYMENT = "status = 'pending' AND \"stripePaymentIntentId\" IS NOT NULL"
+
+
 class Payment(TenantOwned, PrismaTimestamps, Base):
     __tablename__ = "Payment"
     __table_args__ = (
         check_in("status", PaymentStatus),
         Index("Payment_invoiceId_status_idx", "invoiceId", "status"),
+        # Revision 0013: online card payments.
+        Index("Payment_stripePaymentIntentId_key", "stripePaymentIntentId", unique=True),
+        Index(
+            "Payment_invoiceId_open_online_key",
+            "invoiceId",
+            unique=True,
+            postgresql_where=text(OPEN_ONLINE_PAYMENT),
+        ),
+        CheckConstraint('"overpaidCents" IS NULL OR "overpaidCents" > 0', name="overpaidCents"),
+        Index(
+            "Payment_tenantId_overpaid_idx", "tenantId", postgresql_where=text('"overpaidCents" IS NOT NULL')
+        ),
     )
 
     id: Mapped[intpk]
@@ -181,5 +198,16 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
     method: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None] = mapped_column("paidAt", PRISMA_TIMESTAMP)
     reference: Mapped[str | None] = mapped_column(Text)
+    # Revision 0013. The PaymentIntent of an online payment; unique, so a webhook finds exactly one Payment.
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column("stripePaymentIntentId", String(255))
+    # What Stripe says about the card (never the number): for the receipt.
+    card_brand: Mapped[str | None] = mapped_column("cardBrand", Text)
+    card_last4: Mapped[str | None] = mapped_column("cardLast4", Text)
+    # Received beyond the invoice's balance when the payment succeeded: the breeder refunds or credits it.
+    overpaid_cents: Mapped[int | None] = mapped_column("overpaidCents", BigInteger)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+    @property
+    def is_online(self) -> bool:
+        return self.stripe_payment_intent_id is not None

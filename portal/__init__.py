@@ -14,3 +14,4 @@ bp.teardown_request(leave_tenant)
 
 from portal.accounts import routes as _accounts  # noqa: E402,F401
 from portal.invoices import routes as _invoices  # noqa: E402,F401
+from portal.pay import routes as _pay  # noqa: E402,F401

@@ -20,6 +20,8 @@ FORGOT_PER_IP_AND_EMAIL = "3 per 15 minutes"
 FORGOT_PER_IP = "20 per hour"
 SET_PASSWORD_PER_IP = "20 per hour"  # noqa: S105 - a rate, not a secret
 FAILED_PASSWORD_CHANGES_PER_IP = "10 per hour"  # noqa: S105 - a rate, not a secret
+# "Pay now" submissions per signed-in client: enough for a few declined cards, too few for card testing.
+PAY_PER_CONTACT = "10 per 10 minutes;30 per day"
 
 
 def _slug() -> str:
@@ -36,3 +38,9 @@ def ip_and_email_key() -> str:
 
 def account_key() -> str:
     return f"{_slug()}|{form_email()}"
+
+
+def contact_key() -> str:
+    from flask_login import current_user
+
+    return f"pay|{_slug()}|{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"

@@ -24,6 +24,7 @@ from app.storage import EXTENSION as STORAGE
 from app.storage import FilesystemStorage
 from models.scoping import set_tenant
 from tests.dbserver import create_database, drop_database, postgres_server
+from tests.stripe_server import LocalStripe
 
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
@@ -44,12 +45,24 @@ def database_url(pg_server_url: str, worker_id: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
+    """One real localstripe for the session, its state in a temporary folder."""
+    server = LocalStripe(tmp_path_factory.mktemp("localstripe"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, localstripe: LocalStripe, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": None,
             "UPLOADS_DIR": str(tmp_path_factory.mktemp("uploads")),
+            **localstripe.app_config(),
         },
         env_name="testing",
     )
@@ -162,3 +175,22 @@ def csrf(client: FlaskClient):
         return csrf_token_from(client.get(path).get_data(as_text=True))
 
     return fetch
+
+
+@pytest.fixture
+def deliver(client: FlaskClient, localstripe: LocalStripe):
+    """deliver(body, signature=None) -> the webhook's response to this event body, signed like localstripe."""
+
+    def post(body: bytes, signature: str | None = None):
+        response = client.post(
+            "/webhooks/stripe",
+            data=body,
+            headers={
+                "Stripe-Signature": signature or localstripe.signature(body),
+                "Content-Type": "application/json",
+            },
+        )
+        db.session.expire_all()  # the request wrote through its own session
+        return response
+
+    return post

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from app.config import ConfigError, s3_settings
-from app.security import content_security_policy
+from app.security import content_security_policy, site_sources
 from app.storage import EXTENSION, FilesystemStorage, S3Storage, check_name
 from app.uploads import UploadRefused, check_file_name
 from tests.cli import run_flask
@@ -109,9 +109,9 @@ def test_pages_allow_images_from_this_site_only(client):
 
 
 def test_with_s3_photos_read_from_its_public_address_that_origin_is_allowed_too():
-    policy = content_security_policy({"S3": {"bucket": "b", "public_url": "https://cdn.example.com/media"}})
-    assert _img_src(policy) == "img-src 'self' https://cdn.example.com"
-    assert _img_src(content_security_policy({"S3": {"bucket": "b"}})) == "img-src 'self'"
+    sources = site_sources({"S3": {"bucket": "b", "public_url": "https://cdn.example.com/media"}})
+    assert _img_src(content_security_policy(sources)) == "img-src 'self' https://cdn.example.com"
+    assert site_sources({"S3": {"bucket": "b"}}) == {} and site_sources({"S3": None}) == {}
 
 
 # --- names ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """End-to-end fixtures: the real app served over HTTP on its own database, driven by Debian's Chromium.
 
 The live server gets a separate database (demo data loaded), because the unit tests' rolled-back
-transaction lives on one connection that another thread must not share.
+transaction lives on one connection that another thread must not share. It pays through the session's
+localstripe, which delivers its webhooks to it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(
-    pg_server_url: str, worker_id: str, tmp_path_factory: pytest.TempPathFactory
+    pg_server_url: str, worker_id: str, localstripe, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     from flask_migrate import upgrade
 
@@ -47,7 +48,9 @@ def live_server(
     name = f"breeder_e2e_{worker_id}_{os.getpid()}"
     url = create_database(pg_server_url, name)
     uploads = str(tmp_path_factory.mktemp("e2e-uploads"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOADS_DIR": uploads}, env_name="testing")
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "UPLOADS_DIR": uploads, **localstripe.app_config()}, env_name="testing"
+    )
     with app.app_context():
         upgrade()
         seed_demo()
@@ -55,8 +58,10 @@ def live_server(
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    site = f"http://127.0.0.1:{server.server_port}"
+    localstripe.register(site, f"e2e-{worker_id}")  # localstripe delivers its webhooks here, for real
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield site
     finally:
         server.shutdown()
         with app.app_context():

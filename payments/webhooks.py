@@ -1,0 +1,112 @@
+"""POST /webhooks/stripe: Stripe's events, verified, recorded once, applied once.
+
+- No or bad signature (stripe.Webhook.construct_event): 400, nothing stored. Malformed JSON: 400.
+- Every verified event is inserted into "StripeEvent" with INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING,
+  in the same transaction as its effect. Nothing returned means another delivery of the same event got there
+  first (a replay, or a concurrent delivery that waited on our unique index and then saw it committed): 200,
+  no second effect. If the first delivery rolled back, the waiting one inserts and does the work.
+- payment_intent.succeeded: payments.settlement.settle_success. payment_intent.payment_failed / .canceled:
+  settle_failure, which never undoes a success (events may arrive out of order).
+- Any other type, or an intent that is not ours: logged, recorded, 200 (Stripe would otherwise retry it).
+- An error while applying an event rolls back (the event is not recorded) and answers 500: Stripe retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import stripe
+from flask import request
+from sqlalchemy.dialects.postgresql import insert
+
+from app.extensions import db
+from models import StripeEvent
+from payments import bp
+from payments.gateway import WEBHOOK_PATH, webhook_secret
+from payments.queries import payment_for_intent
+from payments.service import intent_metadata, received_cents
+from payments.settlement import Receipt, settle_failure, settle_success
+
+log = logging.getLogger(__name__)
+
+
+def _succeeded(payment_id: int, intent) -> Receipt | None:
+    return settle_success(payment_id, received_cents(intent), intent_metadata(intent))
+
+
+def _failed(payment_id: int, intent) -> None:
+    settle_failure(payment_id)
+    return None
+
+
+HANDLERS: dict[str, Callable[[int, object], Receipt | None]] = {
+    "payment_intent.succeeded": _succeeded,
+    "payment_intent.payment_failed": _failed,
+    "payment_intent.canceled": _failed,
+}
+
+
+def _record(event_id: str, event_type: str, payload: dict) -> bool:
+    """Insert the event; False when it is already there (or being inserted by a delivery that then commits)."""
+    inserted = db.session.execute(
+        insert(StripeEvent)
+        .values(event_id=event_id, type=event_type, payload=payload)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(StripeEvent.id)
+    ).scalar()
+    return inserted is not None
+
+
+def handle_event(event: stripe.Event, payload: dict) -> Receipt | None:
+    """Apply one verified event in the session's transaction (the caller commits). Returns a receipt to send
+    after the commit, when the event recorded a payment."""
+    if not _record(event.id, event.type, payload):
+        log.info("Stripe event %s (%s) was already handled; ignored", event.id, event.type)
+        return None
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        log.info("Stripe event %s of type %s is not one we handle; acknowledged", event.id, event.type)
+        return None
+    intent = event.data.object
+    payment = payment_for_intent(intent.id)
+    if payment is None:
+        log.warning(
+            "Stripe event %s (%s) is for intent %s, which is not ours; acknowledged",
+            event.id,
+            event.type,
+            intent.id,
+        )
+        return None
+    return handler(payment.id, intent)
+
+
+@bp.post(WEBHOOK_PATH)
+def stripe_webhook():
+    payload = request.get_data()
+    signature = request.headers.get("Stripe-Signature")
+    secret = webhook_secret()
+    if secret is None:
+        log.warning("Stripe webhook while no Stripe is in use (payment off, or no embedded server started)")
+        return "Online payment is not configured.", 404
+    if not signature:
+        log.warning("Stripe webhook without a Stripe-Signature header; refused")
+        return "Missing signature.", 400
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret)
+    except stripe.SignatureVerificationError:
+        log.warning("Stripe webhook with a bad signature; refused")
+        return "Bad signature.", 400
+    except (ValueError, TypeError, AttributeError, KeyError):
+        log.warning("Stripe webhook with a valid signature but a body that is not an event; refused")
+        return "Malformed JSON.", 400
+    parsed = json.loads(payload)
+    if not isinstance(parsed, dict) or not parsed.get("id") or not parsed.get("type"):
+        log.warning("Stripe webhook with a valid signature but no event id or type; refused")
+        return "Not an event.", 400
+    receipt = handle_event(event, parsed)
+    db.session.commit()
+    if receipt is not None:
+        receipt.send()
+    return "", 200
