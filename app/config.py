@@ -195,6 +195,11 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # The listing browser's category counts (marketplace/facet_cache.py); 0 turns the cache off.
         "LISTING_COUNTS_TTL_SECONDS": int(os.environ.get("LISTING_COUNTS_TTL_SECONDS", "30")),
+        # How long a provider page's reply rate and time are reused before they are recomputed from the messages
+        # (marketplace/providers/queries.py); 0 recomputes them on every view.
+        "PROVIDER_STATS_TTL_SECONDS": _bounded(
+            "PROVIDER_STATS_TTL_SECONDS", 3600, 0, 7 * 86400, "seconds a provider's reply figures are reused"
+        ),
         # The marketplace's fee on a recorded sale, in basis points (500 = 5 %; see models/sales.py), and how
         # many days after issue a sale's invoice falls due.
         "MARKETPLACE_FEE_BPS": _bounded(

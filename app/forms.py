@@ -19,6 +19,7 @@ __all__ = [
     "PASSWORD_MAX_LENGTH",
     "WholeNumberField",
     "email_field",
+    "multiline_text",
     "normalise_email",
     "password_field",
     "render_form",
@@ -32,6 +33,11 @@ INVALID_FORM_STATUS = 422
 
 def strip_text(value: str | None) -> str:
     return (value or "").strip()
+
+
+def multiline_text(value: str | None) -> str:
+    """A textarea's text: CRLF and CR as one newline each (so lengths count what is stored), trimmed."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def normalise_email(value: str | None) -> str:

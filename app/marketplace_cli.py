@@ -7,7 +7,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import ActorKind, MarketplaceUser, Tenant, record_audit
+from models import ActorKind, MarketplaceUser, Review, ReviewReport, Tenant, record_audit
+from models.types import INT4_MAX
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
 
@@ -63,3 +64,62 @@ def link_tenant_command(email: str, tenant_slug: str) -> None:
     )
     db.session.commit()
     click.echo(f"Linked {user.email} to {tenant.name} ({tenant.slug}), verified{was}.")
+
+
+# --- reviews ---------------------------------------------------------------------------------------------------
+
+
+@marketplace_cli.command("hide-review")
+@click.option("--id", "review_id", required=True, type=click.IntRange(1, INT4_MAX), help="The review's id.")
+@click.option("--reason", default="", help="Why, for the audit trail (optional).")
+def hide_review_command(review_id: int, reason: str) -> None:
+    """Hide a review from the provider's page and from every rating, and record it in the audit trail."""
+    _set_hidden(review_id, True, reason.strip()[:500])
+
+
+@marketplace_cli.command("unhide-review")
+@click.option("--id", "review_id", required=True, type=click.IntRange(1, INT4_MAX), help="The review's id.")
+@click.option("--reason", default="", help="Why, for the audit trail (optional).")
+def unhide_review_command(review_id: int, reason: str) -> None:
+    """Show a hidden review again, and record it in the audit trail."""
+    _set_hidden(review_id, False, reason.strip()[:500])
+
+
+def _set_hidden(review_id: int, hidden: bool, reason: str) -> None:
+    from marketplace.reviews.writing import set_review_hidden
+
+    try:
+        changed = set_review_hidden(review_id, hidden, reason=reason or None)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    state = "hidden" if hidden else "shown"
+    if changed is None:
+        click.echo(f"Review {review_id} is already {state}. Nothing changed.")
+        return
+    db.session.commit()
+    click.echo(
+        f"Review {review_id} is now {state} (provider {changed.provider_user_id}); recorded in the audit trail."
+    )
+
+
+@marketplace_cli.command("reported-reviews")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+def reported_reviews_command(limit: int) -> None:
+    """List reported reviews, most reported first: id, reports, provider, hidden or not, and the text's start."""
+    reports = func.count(ReviewReport.reporter_user_id)
+    rows = db.session.execute(
+        select(Review.id, reports.label("reports"), Review.provider_user_id, Review.hidden_at, Review.body)
+        .join(ReviewReport, ReviewReport.review_id == Review.id)
+        .group_by(Review.id)
+        .order_by(reports.desc(), Review.id.desc())
+        .limit(limit)
+    ).all()
+    if not rows:
+        click.echo("No reported reviews.")
+        return
+    for row in rows:
+        state = "hidden" if row.hidden_at else "shown"
+        text = " ".join(row.body.split())
+        click.echo(
+            f"{row.id}\t{row.reports} report(s)\tprovider {row.provider_user_id}\t{state}\t{text[:80]}"
+        )

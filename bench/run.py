@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-AREAS = ["portal", "marketplace", "messaging", "sales"]
+AREAS = ["portal", "marketplace", "messaging", "sales", "reviews"]
 
 
 def main(argv: list[str]) -> None:

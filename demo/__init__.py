@@ -5,6 +5,7 @@ from demo import billing
 from demo.marketplace import seed_marketplace
 from demo.messaging import seed_messaging
 from demo.photos import seed_listing_photos
+from demo.reviews import seed_reviews
 from demo.sales import seed_sales
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, documented in the README
@@ -23,3 +24,4 @@ def seed_demo() -> None:
     billing.seed_marketplace_sales(billing_demo, contacts, marketplace)
     seed_messaging(marketplace)
     seed_sales(marketplace)
+    seed_reviews(marketplace)

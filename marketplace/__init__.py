@@ -1,5 +1,5 @@
 """Public marketplace: one blueprint, one package per feature (browse, listings, messaging, accounts, invoices,
-sales).
+sales, providers, reviews).
 
 Each feature package has routes.py, forms.py and queries.py. The hooks the blueprint installs on the app are
 registered here, in one visible place; the listing-count cache's session listeners are installed by create_app.
@@ -54,5 +54,7 @@ from marketplace.browse import routes as _browse  # noqa: E402,F401
 from marketplace.invoices import routes as _invoices  # noqa: E402,F401
 from marketplace.listings import routes as _listings  # noqa: E402,F401
 from marketplace.messaging import routes as _messaging  # noqa: E402,F401
+from marketplace.providers import routes as _providers  # noqa: E402,F401
+from marketplace.reviews import routes as _reviews  # noqa: E402,F401
 from marketplace.sales import paid_online as _paid_online  # noqa: E402,F401 - registers its payments hook
 from marketplace.sales import routes as _sales  # noqa: E402,F401

@@ -35,3 +35,13 @@ def email_key() -> str:
 
 def ip_and_email_key() -> str:
     return f"{request.remote_addr}|{email_key()}"
+
+
+# Reviews (marketplace/reviews/): what a review and a reply may hold, and how often one person may write them.
+# Each rate is per signed-in user, claimed atomically before anything is written and refunded when nothing was
+# (app.throttling); "one review per sale" and "one report per user and review" are unique keys in the database.
+REVIEW_TEXT_MAX_CHARS = 2000
+REVIEW_REPLY_MAX_CHARS = 1000
+REVIEW_RATE_LIMIT = "10 per day"
+REVIEW_REPLY_RATE_LIMIT = "30 per day"
+REVIEW_REPORT_RATE_LIMIT = "20 per day"

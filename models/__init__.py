@@ -23,6 +23,7 @@ from models.messaging import (
     ThreadStatus,
 )
 from models.mixins import SoftDelete, TenantOwned
+from models.reviews import ProviderStats, Rating, ReportReason, Review, ReviewReport
 from models.sales import (
     SALE_TRANSITIONS,
     InvoiceNumberCounter,
@@ -61,6 +62,11 @@ __all__ = [
     "Payment",
     "PaymentStatus",
     "PriceType",
+    "ProviderStats",
+    "Rating",
+    "ReportReason",
+    "Review",
+    "ReviewReport",
     "ServiceListing",
     "SoftDelete",
     "StripeEvent",

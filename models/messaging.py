@@ -139,7 +139,7 @@ MAX_ATTACHMENTS = 5
 
 
 class MessageAttachment(Base):
-    """Ours (revision 0014): a file sent with a message. The bytes live in app/storage.py under `storage_path`
+    """Ours (revision 0015): a file sent with a message. The bytes live in app/storage.py under `storage_path`
     (`attachments/<thread id>/<message id>/<sha256>.<ext>`), never public: only the thread's two participants can
     download them, through the app. Images also have a small WebP thumbnail for the thread page."""
 

@@ -56,7 +56,9 @@ def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStrip
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, localstripe: LocalStripe, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(
+    database_url: str, localstripe: LocalStripe, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,

@@ -37,7 +37,7 @@ from marketplace.browse.facet_cache import Counts
 from marketplace.browse.facets import category_counts, counts_slot
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.listings.photos import FIRST_CARD_PATH
-from models import MarketplaceUser, ServiceListing
+from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 
 PAGE_SIZE = 20
 TEXT_CONFIG = "english"
@@ -110,9 +110,11 @@ class ResultRow:
     city: str | None
     state: str | None
     tags: list[str] | None
+    provider_id: int
     photo: str | None  # the first photo's card file (marketplace/listings/photos.py)
     provider_name: str
     provider_verified: bool
+    provider_rating: Rating
     cursor: Cursor
 
 
@@ -169,14 +171,20 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.city,
             ServiceListing.state,
             ServiceListing.tags,
+            ServiceListing.provider_user_id,
             FIRST_CARD_PATH.label("photo"),
             MarketplaceUser.display_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
+            # The provider's rating: two counters the database keeps (ProviderStats), one primary-key probe
+            # per row of the page, in this same statement.
+            ProviderStats.review_count,
+            ProviderStats.rating_sum,
             page_ids.c.sort_key,
             page_ids.c.sort_text,
         )
         .join(page_ids, page_ids.c.id == ServiceListing.id)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
+        .outerjoin(ProviderStats, ProviderStats.provider_user_id == ServiceListing.provider_user_id)
     )
     if matches is None:
         listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
@@ -201,9 +209,11 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             city=row.city,
             state=row.state,
             tags=row.tags,
+            provider_id=row.provider_user_id,
             photo=row.photo,
             provider_name=row.provider_name,
             provider_verified=bool(row.provider_verified),
+            provider_rating=Rating.of(row.review_count, row.rating_sum),
             cursor=Cursor(filters.sort, row.sort_text, row.id),
         )
         for row in listing_rows

@@ -32,6 +32,7 @@ from marketplace.listings.queries import (
     owned_listings,
     public_listing_or_404,
 )
+from marketplace.providers.queries import provider_rating
 from models import ListingStatus, MarketplaceUser, ServiceListing
 from models.types import utcnow
 
@@ -48,6 +49,7 @@ def listing(listing_id: int) -> str:
         "marketplace/listings/listing.html",
         listing=item,
         provider=item.provider_user,
+        rating=provider_rating(item.provider_user_id),
         others=other_public_listings(item),
         photos=photos_of(item),
         links=links_of(item),

@@ -23,6 +23,7 @@ from models import (
     MarketplaceUser,
     Message,
     Party,
+    Review,
     ServiceListing,
     TransactionStatus,
 )
@@ -95,6 +96,10 @@ class DealCard:
     status: str
     invoice_id: int | None
     invoice_number: str | None
+    client_user_id: int | None = None  # the buyer, who may review a completed sale
+    provider_user_id: int | None = None
+    review_id: int | None = None
+    review_hidden: bool = False  # hidden by an administrator: no longer on the provider's page
 
 
 def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
@@ -111,8 +116,13 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             Sale.status,
             Invoice.id.label("invoice_id"),
             Invoice.number,
+            Sale.client_user_id,
+            Sale.provider_user_id,
+            Review.id.label("review_id"),
+            Review.hidden_at.is_not(None).label("review_hidden"),
         )
         .outerjoin(Invoice, Invoice.marketplace_transaction_id == Sale.id)
+        .outerjoin(Review, Review.marketplace_transaction_id == Sale.id)
         .where(Sale.id.in_(sorted(sale_ids)))
     )
     return {
@@ -124,6 +134,10 @@ def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
             status=row.status or TransactionStatus.COMPLETED,
             invoice_id=row.invoice_id,
             invoice_number=row.number,
+            client_user_id=row.client_user_id,
+            provider_user_id=row.provider_user_id,
+            review_id=row.review_id,
+            review_hidden=bool(row.review_hidden),
         )
         for row in rows
     }

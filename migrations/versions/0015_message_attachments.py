@@ -1,7 +1,7 @@
 """message_attachments: files sent with a message (PDF, JPEG, PNG), readable by the thread's two participants.
 
-Revision ID: 0014_message_attachments
-Revises: 0013_online_payments
+Revision ID: 0015_message_attachments
+Revises: 0014_provider_reviews
 Create Date: 2026-12-02
 
 - "MessageAttachment": one row per file, at most 5 per message (position 0..4, UNIQUE with the message), the
@@ -15,8 +15,8 @@ from alembic import op
 
 from app.preflight import Lock
 
-revision = "0014_message_attachments"
-down_revision = "0013_online_payments"
+revision = "0015_message_attachments"
+down_revision = "0014_provider_reviews"
 branch_labels = None
 depends_on = None
 

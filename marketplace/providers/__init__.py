@@ -1,0 +1,1 @@
+"""A provider's public page: name, avatar, member since, verified badge, reply figures, listings and reviews."""
