@@ -68,3 +68,10 @@ def watch_problems(page: Page, problems: list[str]) -> None:
             and problems.append(f"{response.status} {response.url}")
         ),
     )
+
+
+def page_width(page: Page) -> int:
+    """How wide the page lays out, once it has loaded: measured earlier, before the stylesheet applies, a wide
+    table or a 480-pixel card photo makes any page wider than a phone."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")
