@@ -269,3 +269,24 @@ def test_photos_and_attachments_go_through_the_app_into_s3(client, csrf, login_a
     assert client.get(link).data == pdf_bytes()
     login_as(MarketplaceUserFactory())
     assert client.get(link).status_code == 404
+
+
+def test_a_page_that_widens_its_policy_keeps_the_s3_image_origin(app):
+    from flask import Response
+
+    from app.security import _add_headers, allow_on_this_page
+
+    site = {"img-src": ("https://cdn.example.com",)}
+    previous = app.config["CSP_SITE_SOURCES"], app.config["CONTENT_SECURITY_POLICY"]
+    app.config["CSP_SITE_SOURCES"], app.config["CONTENT_SECURITY_POLICY"] = (
+        site,
+        content_security_policy(site),
+    )
+    try:
+        with app.test_request_context("/portal/x/invoices/1/pay"):
+            allow_on_this_page({"script-src": ("https://js.stripe.com",)})
+            policy = _add_headers(Response("x")).headers["Content-Security-Policy"]
+    finally:
+        app.config["CSP_SITE_SOURCES"], app.config["CONTENT_SECURITY_POLICY"] = previous
+    assert _img_src(policy) == "img-src 'self' https://cdn.example.com"
+    assert "script-src 'self' https://js.stripe.com" in policy
