@@ -53,6 +53,8 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     app.config.from_mapping(load_config(env_name))
     if config_overrides:
         app.config.from_mapping(config_overrides)
+    if not app.config.get("UPLOADS_DIR"):
+        app.config["UPLOADS_DIR"] = str(Path(app.instance_path) / "uploads")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if app.config.get("TRUSTED_PROXIES"):
@@ -75,10 +77,12 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from app import auth, cli, errors, security, templating
+    from app import auth, cli, errors, security, storage, templating, uploads
 
     auth.init_app(app)
     security.init_app(app)
+    storage.init_app(app)
+    uploads.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +38,55 @@ def _bounded(name: str, default: int, low: int, high: int, meaning: str) -> int:
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high} ({meaning}); got {raw!r}")
     return int(raw)
+
+
+S3_SETTINGS = {
+    "S3_BUCKET": "bucket",
+    "S3_ENDPOINT_URL": "endpoint_url",
+    "S3_REGION": "region",
+    "S3_ACCESS_KEY_ID": "access_key_id",
+    "S3_SECRET_ACCESS_KEY": "secret_access_key",
+    "S3_PUBLIC_URL": "public_url",
+    "S3_PREFIX": "prefix",
+    "S3_ADDRESSING_STYLE": "addressing_style",
+}
+
+
+def _web_address(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an http(s) address, like https://files.example.com; got {value!r}")
+    return value.rstrip("/")
+
+
+def s3_settings(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
+    """The S3-compatible store for uploads, or None for files under UPLOADS_DIR. Any S3_* setting switches to
+    S3; one that cannot work on its own (no bucket, half a key pair) stops the app with one line."""
+    environ = os.environ if environ is None else environ
+    found = {key: value for name, key in S3_SETTINGS.items() if (value := (environ.get(name) or "").strip())}
+    if not found:
+        return None
+    given = ", ".join(name for name in S3_SETTINGS if (environ.get(name) or "").strip())
+    if "bucket" not in found:
+        raise ConfigError(f"S3 storage is half-configured: {given} set but S3_BUCKET is missing.")
+    if ("access_key_id" in found) != ("secret_access_key" in found):
+        raise ConfigError(
+            "S3 storage is half-configured: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither "
+            "(to use the machine's own AWS credentials)."
+        )
+    for key, name in (("endpoint_url", "S3_ENDPOINT_URL"), ("public_url", "S3_PUBLIC_URL")):
+        if key in found:
+            found[key] = _web_address(name, found[key])
+    if found.get("addressing_style", "auto") not in ("auto", "path", "virtual"):
+        raise ConfigError(
+            f"S3_ADDRESSING_STYLE must be auto, path or virtual; got {found['addressing_style']!r}"
+        )
+    if "prefix" in found:
+        prefix = found["prefix"].strip("/")
+        if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*", prefix):
+            raise ConfigError(f"S3_PREFIX must be a key prefix like media/prod; got {found['prefix']!r}")
+        found["prefix"] = prefix + "/"
+    return found
 
 
 STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
@@ -165,6 +216,10 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         # argon2-cffi's defaults in production; the tests swap in the cheapest profile.
         "PASSWORD_HASH_PROFILE": "cheapest" if env_name == "testing" else "default",
         "EMBEDDED_DB_DIR": os.environ.get("EMBEDDED_DB_DIR"),
+        # Uploaded photos and attachments (app/storage.py): the S3-compatible store when S3_* is set, else
+        # files under UPLOADS_DIR (create_app makes it <instance>/uploads when unset).
+        "S3": s3_settings(),
+        "UPLOADS_DIR": os.environ.get("UPLOADS_DIR"),
         # Online card payments (payments/gateway.py). STRIPE_API_BASE and STRIPE_JS_URL stay None for Stripe's
         # own addresses; the embedded localstripe (and the tests' one) fills them in.
         **_payments(production),

@@ -2,6 +2,8 @@
 view relies on: ids in URLs that fit the database, and no NUL characters anywhere (PostgreSQL refuses them)."""
 
 from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import MultiDict
@@ -13,8 +15,9 @@ DIRECTIVES: dict[str, tuple[str, ...]] = {
     "default-src": ("'none'",),
     "script-src": ("'self'",),
     "style-src": ("'self'",),
-    # Listing photos are remote http(s) URLs chosen by sellers.
-    "img-src": ("'self'", "https:", "http:", "data:"),
+    # Listing photos are uploads served by this site (app/storage.py): no outside server sees who views a page.
+    # With S3_PUBLIC_URL, site_sources adds that origin.
+    "img-src": ("'self'",),
     "connect-src": ("'self'",),
     "form-action": ("'self'",),
     "base-uri": ("'none'",),
@@ -36,9 +39,29 @@ def content_security_policy(extra: Mapping[str, Sequence[str]] | None = None) ->
 CSP = content_security_policy()
 
 
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def site_sources(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """What the settings add to every page's policy: the S3 store's public origin, when photos load from there."""
+    public_url = (config.get("S3") or {}).get("public_url")
+    return {"img-src": (origin_of(public_url),)} if public_url else {}
+
+
 def allow_on_this_page(sources: Mapping[str, Sequence[str]]) -> None:
     """Widen this response's policy only (the payment page adds Stripe's origins); every other page keeps CSP."""
     g.csp_extra = sources
+
+
+def _policy() -> str:
+    site = current_app.config["CSP_SITE_SOURCES"]
+    page = g.get("csp_extra")
+    if not page:
+        return current_app.config["CONTENT_SECURITY_POLICY"]
+    merged = {name: (*site.get(name, ()), *page.get(name, ())) for name in {*site, *page}}
+    return content_security_policy(merged)
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -68,8 +91,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _add_headers(response: Response) -> Response:
-    extra = g.get("csp_extra")
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(extra) if extra else CSP)
+    response.headers.setdefault("Content-Security-Policy", _policy())
     if current_app.config.get("PRODUCTION"):
         # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
         response.headers.setdefault("Strict-Transport-Security", HSTS)
@@ -86,5 +108,7 @@ def _add_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Call before any blueprint is registered: routes pick their converters when they are added."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.config["CSP_SITE_SOURCES"] = site_sources(app.config)
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(app.config["CSP_SITE_SOURCES"])
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul_characters)
     app.after_request(_add_headers)

@@ -4,6 +4,7 @@ create first, so running it twice changes nothing."""
 from demo import billing
 from demo.marketplace import seed_marketplace
 from demo.messaging import seed_messaging
+from demo.photos import seed_listing_photos
 from demo.reviews import seed_reviews
 from demo.sales import seed_sales
 
@@ -19,6 +20,7 @@ def seed_demo() -> None:
     billing_demo = billing.load()
     contacts = billing.seed_billing(billing_demo, DEMO_PASSWORD)
     marketplace = seed_marketplace(DEMO_PASSWORD)
+    seed_listing_photos(list(marketplace.listings.values()))
     billing.seed_marketplace_sales(billing_demo, contacts, marketplace)
     seed_messaging(marketplace)
     seed_sales(marketplace)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from demo.loader import insert, read, records
 from demo.marketplace import MarketplaceRows
+from demo.photos import attach_demo_pdf
 from models import Message, MessageThread
 from models.types import utcnow
 
@@ -23,6 +24,7 @@ class DemoMessage:
     sender: Literal["buyer", "seller"]
     text: str
     unread: bool = False
+    attachment: str | None = None  # the file name of a generated PDF sent with the message (demo/photos.py)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def _add_thread(spec: DemoThread, rows: MarketplaceRows) -> None:
     )
     for index, message in enumerate(spec.messages):
         sent = start + MESSAGE_GAP * index
-        db.session.add(
+        row = insert(
             Message(
                 thread_id=thread.id,
                 sender_user_id=people[message.sender].id,
@@ -72,7 +74,8 @@ def _add_thread(spec: DemoThread, rows: MarketplaceRows) -> None:
                 read_at=None if message.unread else sent + READ_AFTER,
             )
         )
-    db.session.flush()
+        if message.attachment:
+            attach_demo_pdf(thread.id, row.id, message.attachment)
 
 
 def seed_messaging(rows: MarketplaceRows) -> None:

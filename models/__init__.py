@@ -13,7 +13,15 @@ from models.marketplace import (
     UserStatus,
     UserType,
 )
-from models.messaging import Message, MessageNotification, MessageThread, ThreadStatus
+from models.messaging import (
+    MAX_ATTACHMENTS,
+    AttachmentType,
+    Message,
+    MessageAttachment,
+    MessageNotification,
+    MessageThread,
+    ThreadStatus,
+)
 from models.mixins import SoftDelete, TenantOwned
 from models.reviews import ProviderStats, Rating, ReportReason, Review, ReviewReport
 from models.sales import (
@@ -31,8 +39,10 @@ from models.webhooks import StripeEvent
 __all__ = [
     "ALL_TENANTS",
     "INCLUDE_DELETED",
+    "MAX_ATTACHMENTS",
     "SALE_TRANSITIONS",
     "ActorKind",
+    "AttachmentType",
     "AuditEvent",
     "Base",
     "Contact",
@@ -44,6 +54,7 @@ __all__ = [
     "MarketplaceTransaction",
     "MarketplaceUser",
     "Message",
+    "MessageAttachment",
     "MessageNotification",
     "MessageThread",
     "Party",

@@ -215,7 +215,7 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
 
     @property
     def refunded_cents(self) -> int:
-        """Given back so far (revision 0015's refunds)."""
+        """Given back so far (revision 0016's refunds)."""
         return sum(refund.amount_cents for refund in self.refunds)
 
     @property
@@ -240,7 +240,7 @@ MONEY_RECEIVED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
 
 
 class PaymentRefund(TenantOwned, PrismaTimestamps, Base):
-    """Money given back on an online payment through Stripe's Refund API (revision 0015): one row per Stripe
+    """Money given back on an online payment through Stripe's Refund API (revision 0016): one row per Stripe
     refund, whole or partial. A payment refunded in full becomes `refunded`; a partial refund leaves it
     `succeeded` with these rows beside it.
 

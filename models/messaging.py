@@ -6,7 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
@@ -114,6 +125,55 @@ class Message(Base):
 
     thread: Mapped[MessageThread] = relationship(back_populates="messages")
     sender: Mapped[MarketplaceUser] = relationship(back_populates="sent_messages")
+
+
+class AttachmentType(StrEnum):
+    """What a message may carry: the stored file's type (checked from its content, never from its name)."""
+
+    PDF = "application/pdf"
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+
+
+MAX_ATTACHMENTS = 5
+
+
+class MessageAttachment(Base):
+    """Ours (revision 0015): a file sent with a message. The bytes live in app/storage.py under `storage_path`
+    (`attachments/<thread id>/<message id>/<sha256>.<ext>`), never public: only the thread's two participants can
+    download them, through the app. Images also have a small WebP thumbnail for the thread page."""
+
+    __tablename__ = "MessageAttachment"
+    __table_args__ = (
+        check_in("content_type", AttachmentType),
+        CheckConstraint(f"position >= 0 AND position < {MAX_ATTACHMENTS}", name="position"),
+        CheckConstraint("size_bytes > 0", name="size_bytes"),
+        CheckConstraint(
+            "(thumbnail_path IS NULL) = (thumbnail_width IS NULL) "
+            "AND (thumbnail_path IS NULL) = (thumbnail_height IS NULL)",
+            name="thumbnail",
+        ),
+        # One row per place in the message; its leading column finds a page's attachments and serves the cascade.
+        UniqueConstraint("message_id", "position"),
+    )
+
+    id: Mapped[intpk]
+    message_id: Mapped[int] = mapped_column(ForeignKey("Message.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    storage_path: Mapped[str] = mapped_column(Text)
+    thumbnail_path: Mapped[str | None] = mapped_column(Text)
+    thumbnail_width: Mapped[int | None] = mapped_column(SmallInteger)
+    thumbnail_height: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(
+        SPEC_TIMESTAMP, server_default=text("timezone('utc'::text, now())"), default=utcnow
+    )
+
+    @property
+    def is_image(self) -> bool:
+        return self.thumbnail_path is not None
 
 
 class MessageNotification(Base):

@@ -20,6 +20,8 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db, limiter
+from app.storage import EXTENSION as STORAGE
+from app.storage import FilesystemStorage
 from models.scoping import set_tenant
 from tests.dbserver import create_database, drop_database, postgres_server
 from tests.stripe_server import LocalStripe
@@ -54,9 +56,16 @@ def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStrip
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, localstripe: LocalStripe) -> Iterator[Flask]:
+def app(
+    database_url: str, localstripe: LocalStripe, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None, **localstripe.app_config()},
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": None,
+            "UPLOADS_DIR": str(tmp_path_factory.mktemp("uploads")),
+            **localstripe.app_config(),
+        },
         env_name="testing",
     )
     with app.app_context():
@@ -101,6 +110,25 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def uploads(app: Flask, tmp_path) -> Iterator[FilesystemStorage]:
+    """An empty file store of the test's own, so a test can see every file a request left behind."""
+    previous = app.extensions[STORAGE]
+    store = FilesystemStorage(tmp_path / "uploads")
+    app.extensions[STORAGE] = store
+    try:
+        yield store
+    finally:
+        app.extensions[STORAGE] = previous
+
+
+def stored_files(store: FilesystemStorage) -> list[str]:
+    """Every file in the store, as storage names."""
+    if not store.root.exists():
+        return []
+    return sorted(str(path.relative_to(store.root)) for path in store.root.rglob("*") if path.is_file())
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts
 from marketplace.browse.facets import category_counts, counts_slot
 from marketplace.browse.forms import BrowseFilters, Cursor
+from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 
 PAGE_SIZE = 20
@@ -110,6 +111,7 @@ class ResultRow:
     state: str | None
     tags: list[str] | None
     provider_id: int
+    photo: str | None  # the first photo's card file (marketplace/listings/photos.py)
     provider_name: str
     provider_verified: bool
     provider_rating: Rating
@@ -170,6 +172,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ServiceListing.state,
             ServiceListing.tags,
             ServiceListing.provider_user_id,
+            FIRST_CARD_PATH.label("photo"),
             MarketplaceUser.display_name.label("provider_name"),
             func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
             # The provider's rating: two counters the database keeps (ProviderStats), one primary-key probe
@@ -207,6 +210,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             state=row.state,
             tags=row.tags,
             provider_id=row.provider_user_id,
+            photo=row.photo,
             provider_name=row.provider_name,
             provider_verified=bool(row.provider_verified),
             provider_rating=Rating.of(row.review_count, row.rating_sum),

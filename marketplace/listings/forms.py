@@ -4,6 +4,7 @@ marketplace.catalog, the one place that defines them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -18,8 +19,6 @@ from models import PriceType, ServiceListing
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 30
-MAX_IMAGES = 8
-MAX_IMAGE_URL_LENGTH = 2000
 ZIP_RE = r"^\d{5}(-\d{4})?$"
 
 
@@ -34,10 +33,6 @@ def split_tags(raw: str | None) -> list[str]:
         if tag and tag.lower() not in (existing.lower() for existing in tags):
             tags.append(tag)
     return tags
-
-
-def split_lines(raw: str | None) -> list[str]:
-    return [line.strip() for line in (raw or "").splitlines() if line.strip()]
 
 
 def is_web_url(url: str) -> bool:
@@ -68,7 +63,6 @@ class ListingForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=500, message="Enter a distance from 0 to 500 miles.")],
     )
     tags = StringField("Tags", filters=[strip_text])
-    images = TextAreaField("Image URLs", filters=[strip_text])
 
     price_cents: int | None = None
 
@@ -107,16 +101,6 @@ class ListingForm(FlaskForm):
                 f"Keep each tag to {MAX_TAG_LENGTH} characters: “{too_long[0][:40]}” is longer."
             )
 
-    def validate_images(self, field: TextAreaField) -> None:
-        urls = split_lines(field.data)
-        if len(urls) > MAX_IMAGES:
-            raise ValidationError(f"Add at most {MAX_IMAGES} image URLs.")
-        for url in urls:
-            if len(url) > MAX_IMAGE_URL_LENGTH or not is_web_url(url):
-                raise ValidationError(
-                    f"Each image must be an http:// or https:// address: “{url[:60]}” is not."
-                )
-
     def fill_from(self, listing: ServiceListing) -> None:
         """Show a saved listing in the form (GET of the edit page)."""
         self.title.data = listing.title
@@ -132,7 +116,6 @@ class ListingForm(FlaskForm):
         self.zip_code.data = listing.zip_code
         self.service_area_miles.data = listing.service_area_miles
         self.tags.data = ", ".join(listing.tags or [])
-        self.images.data = "\n".join(url for url in (listing.images or []) if isinstance(url, str))
 
     def apply_to(self, listing: ServiceListing) -> None:
         listing.title = self.title.data
@@ -146,4 +129,31 @@ class ListingForm(FlaskForm):
         listing.zip_code = self.zip_code.data
         listing.service_area_miles = self.service_area_miles.data
         listing.tags = split_tags(self.tags.data)
-        listing.images = split_lines(self.images.data)
+
+
+# --- the photos page's "Save order" form -------------------------------------------------------------------
+
+
+class PositionsInvalid(ValueError):
+    """A position number that is not one of 1..N."""
+
+
+def parse_positions(form: Mapping[str, str], ids: list[str]) -> dict[str, int]:
+    """{item id: new position} from the `position-<id>` fields; an empty field keeps the item's place."""
+    positions: dict[str, int] = {}
+    for item_id in ids:
+        raw = (form.get(f"position-{item_id}") or "").strip()
+        if not raw:
+            continue
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(ids)):
+            raise PositionsInvalid(f"Positions are numbers from 1 to {len(ids)}: “{raw[:20]}” is not one.")
+        positions[item_id] = int(raw)
+    return positions
+
+
+def parse_move(raw: str | None) -> tuple[str, int] | None:
+    """The "Move up"/"Move down" button pressed, as (item id, -1 or +1)."""
+    item_id, _, direction = (raw or "").rpartition(":")
+    if item_id and direction in ("up", "down"):
+        return item_id, -1 if direction == "up" else 1
+    return None

@@ -49,6 +49,17 @@ def listing_for_owner_or_404(listing_id: int, user: MarketplaceUser) -> ServiceL
     )
 
 
+def lock_listing_for_owner_or_404(listing_id: int, user: MarketplaceUser) -> ServiceListing:
+    """As listing_for_owner_or_404, holding the row's lock until commit: photo changes to one listing queue
+    here, so two uploads at once cannot pass the photo limit together."""
+    return db.first_or_404(
+        select(ServiceListing)
+        .where(ServiceListing.id == listing_id, ServiceListing.provider_user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def owned_listing_counts(user: MarketplaceUser) -> dict[str, int]:
     """How many of the seller's listings are in each status."""
     return dict(

@@ -7,18 +7,33 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import db
 from app.forms import render_form
+from app.storage import delete_quietly, staged_writes
+from app.uploads import MAX_FILE_BYTES, MB, UploadRefused, accepts_uploads, read_uploads
 from marketplace import bp
 from marketplace.access import provider_required, signed_in_marketplace_user
-from marketplace.listings.forms import ListingForm, is_web_url
+from marketplace.listings.forms import ListingForm, PositionsInvalid, parse_move, parse_positions
+from marketplace.listings.photos import (
+    MAX_PHOTOS,
+    add_photos,
+    arranged,
+    items_of,
+    links_of,
+    moved,
+    photos_of,
+    prepare_photos,
+    store_items,
+    unreferenced,
+)
 from marketplace.listings.queries import (
     listing_for_owner_or_404,
+    lock_listing_for_owner_or_404,
     other_public_listings,
     owned_listing_counts,
     owned_listings,
     public_listing_or_404,
 )
 from marketplace.providers.queries import provider_rating
-from models import ListingStatus, ServiceListing
+from models import ListingStatus, MarketplaceUser, ServiceListing
 from models.types import utcnow
 
 
@@ -30,14 +45,14 @@ def paragraphs(text: str | None) -> list[str]:
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int) -> str:
     item = public_listing_or_404(listing_id)
-    images = [url for url in (item.images or []) if isinstance(url, str) and is_web_url(url)]
     return render_template(
         "marketplace/listings/listing.html",
         listing=item,
         provider=item.provider_user,
         rating=provider_rating(item.provider_user_id),
         others=other_public_listings(item),
-        images=images,
+        photos=photos_of(item),
+        links=links_of(item),
         paragraphs=paragraphs(item.description),
     )
 
@@ -72,8 +87,8 @@ def new_listing() -> tuple[str, int] | BaseResponse:
         form.apply_to(listing)
         db.session.add(listing)
         db.session.commit()
-        flash("Your listing is saved as a draft. Publish it when it is ready.", "success")
-        return redirect(url_for("marketplace.dashboard_listings"))
+        flash("Your listing is saved as a draft. Add photos, then publish it when it is ready.", "success")
+        return redirect(url_for("marketplace.listing_photos", listing_id=listing.id))
     return render_form(LISTING_FORM_TEMPLATE, form, listing=None)
 
 
@@ -118,3 +133,87 @@ def unpublish_listing(listing_id: int) -> BaseResponse:
         db.session.commit()
         flash(f"“{listing.title}” is no longer public.", "success")
     return redirect(url_for("marketplace.dashboard_listings"))
+
+
+# --- photos --------------------------------------------------------------------------------------------------
+
+PHOTOS_TEMPLATE = "marketplace/listings/photos.html"
+PHOTOS_TOO_LARGE = (
+    f"That upload is too large: choose at most {MAX_PHOTOS} photos, each at most {MAX_FILE_BYTES // MB} MB."
+)
+
+
+def _photos_page(listing: ServiceListing, status: int = 200, **errors: str) -> tuple[str, int]:
+    return render_template(
+        PHOTOS_TEMPLATE, listing=listing, items=items_of(listing), max_photos=MAX_PHOTOS, **errors
+    ), status
+
+
+@bp.get("/dashboard/listings/<int:listing_id>/photos")
+@provider_required
+def listing_photos(listing_id: int) -> tuple[str, int]:
+    return _photos_page(listing_for_owner_or_404(listing_id, signed_in_marketplace_user()))
+
+
+@bp.post("/dashboard/listings/<int:listing_id>/photos")
+@accepts_uploads(MAX_PHOTOS, PHOTOS_TOO_LARGE)
+@provider_required
+def upload_photos(listing_id: int) -> tuple[str, int] | BaseResponse:
+    """Check and re-encode every chosen photo first; only then lock the listing, write the files and commit.
+    A refusal at any step saves nothing and leaves no file behind."""
+    user = signed_in_marketplace_user()
+    listing = listing_for_owner_or_404(listing_id, user)
+    try:
+        uploads = read_uploads(
+            request.files.getlist("photos"),
+            max_files=MAX_PHOTOS,
+            already=len(items_of(listing)),
+            noun="photos",
+        )
+        if not uploads:
+            raise UploadRefused("Choose one or more photos to upload.")
+        prepared = prepare_photos(uploads, listing.id)
+        with staged_writes() as files:
+            add_photos(lock_listing_for_owner_or_404(listing_id, user), prepared, files)
+            db.session.commit()
+            files.keep()
+    except UploadRefused as refused:
+        db.session.rollback()
+        return _photos_page(listing, 422, upload_error=str(refused))
+    flash(f"{len(prepared)} {'photo' if len(prepared) == 1 else 'photos'} added.", "success")
+    return redirect(url_for("marketplace.listing_photos", listing_id=listing_id))
+
+
+@bp.post("/dashboard/listings/<int:listing_id>/photos/arrange")
+@provider_required
+def arrange_photos(listing_id: int) -> tuple[str, int] | BaseResponse:
+    """Save the order (position numbers, or one "Move up"/"Move down") and remove the ticked photos."""
+    user = signed_in_marketplace_user()
+    listing = lock_listing_for_owner_or_404(listing_id, user)
+    items = items_of(listing)
+    move = parse_move(request.form.get("move"))
+    if move is not None:
+        new_items = moved(items, *move)
+    else:
+        try:
+            positions = parse_positions(request.form, [item.id for item in items])
+        except PositionsInvalid as invalid:
+            db.session.rollback()
+            return _photos_page(listing, 422, arrange_error=str(invalid))
+        new_items = arranged(items, positions, set(request.form.getlist("remove")))
+    store_items(listing, new_items)
+    db.session.commit()
+    _delete_files_no_longer_used(listing_id, user, unreferenced(items, new_items))
+    flash("Your photos are saved." if move is None else "Photo moved.", "success")
+    return redirect(url_for("marketplace.listing_photos", listing_id=listing_id))
+
+
+def _delete_files_no_longer_used(listing_id: int, user: MarketplaceUser, paths: list[str]) -> None:
+    """After the commit that removed photos: delete their files, unless the listing uses them again by now (the
+    same photo uploaded anew meanwhile). The listing's lock makes that check and the deletion one step."""
+    if not paths:
+        return
+    listing = lock_listing_for_owner_or_404(listing_id, user)
+    in_use = {path for item in items_of(listing) for path in item.paths}
+    delete_quietly([path for path in paths if path not in in_use])
+    db.session.commit()

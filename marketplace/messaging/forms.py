@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from app.uploads import chosen_files
 
 MESSAGE_MAX_CHARS = 5000
 SUBJECT_MAX_CHARS = 255
@@ -27,6 +30,26 @@ class MessageForm(FlaskForm):
             ),
         ],
     )
+
+
+class ReplyForm(MessageForm):
+    """A reply in a thread: text, files (marketplace/messaging/attachments.py), or both."""
+
+    body = TextAreaField(
+        "Message",
+        filters=[_normalize_text],
+        validators=[
+            Length(
+                max=MESSAGE_MAX_CHARS,
+                message=f"A message can be at most {MESSAGE_MAX_CHARS:,} characters long.",
+            ),
+        ],
+    )
+    attachments = MultipleFileField("Attach files")
+
+    def validate_body(self, field: TextAreaField) -> None:
+        if not field.data and not chosen_files(self.attachments.data or []):
+            raise ValidationError("Write a message first.")
 
 
 class NewConversationForm(MessageForm):

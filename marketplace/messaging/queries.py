@@ -17,7 +17,7 @@ from sqlalchemy import Row, case, func, or_, select, true, tuple_, union_all, up
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
-from models import MarketplaceUser, Message, MessageThread, ServiceListing, ThreadStatus
+from models import MarketplaceUser, Message, MessageAttachment, MessageThread, ServiceListing, ThreadStatus
 from models.types import INT4_MAX, utcnow
 
 InboxTab = Literal["all", "buying", "selling", "archived"]
@@ -316,3 +316,38 @@ def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
     if row is None:
         abort(404)
     return PollState(status=row[0] or ThreadStatus.ACTIVE, has_new=bool(row[1]), seen_id=row[2])
+
+
+# --- attachments ---------------------------------------------------------------------------------------------
+
+
+def attachments_for(messages: Sequence[Message]) -> dict[int, list[MessageAttachment]]:
+    """The attachments of these messages, by message id, in their order: one query for a whole page."""
+    if not messages:
+        return {}
+    found: dict[int, list[MessageAttachment]] = {}
+    for attachment in db.session.scalars(
+        select(MessageAttachment)
+        .where(MessageAttachment.message_id.in_([message.id for message in messages]))
+        .order_by(MessageAttachment.message_id, MessageAttachment.position)
+    ):
+        found.setdefault(attachment.message_id, []).append(attachment)
+    return found
+
+
+def attachment_for_participant_or_404(thread_id: int, attachment_id: int, user_id: int) -> MessageAttachment:
+    """The attachment, if it belongs to this thread and this user is the thread's buyer or seller; otherwise 404
+    (whether it exists or not, and whatever thread id the link carries)."""
+    attachment = db.session.scalar(
+        select(MessageAttachment)
+        .join(Message, Message.id == MessageAttachment.message_id)
+        .join(MessageThread, MessageThread.id == Message.thread_id)
+        .where(
+            MessageAttachment.id == attachment_id,
+            Message.thread_id == thread_id,
+            participant_filter(user_id),
+        )
+    )
+    if attachment is None:
+        abort(404)
+    return attachment

@@ -7,25 +7,33 @@ only the reader's own receipts, is idempotent, and needs no CSRF protection to b
 
 from __future__ import annotations
 
+from functools import partial
+from io import BytesIO
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 
 from app.auth import background_request
 from app.errors import render_error
 from app.extensions import db, htmx
 from app.forms import render_form
+from app.storage import staged_writes, storage
 from app.templating import render_page_or_block
+from app.uploads import MAX_FILE_BYTES, MB, UploadRefused, accepts_uploads
 from marketplace import bp
 from marketplace.access import (
     marketplace_login_required,
     seller_missing,
     signed_in_marketplace_user,
+    signed_in_marketplace_user_or_none,
 )
 from marketplace.listings.queries import public_listing_or_404
-from marketplace.messaging.forms import MESSAGE_MAX_CHARS, MessageForm, NewConversationForm
+from marketplace.messaging.attachments import KIND_LABEL, prepare_attachments, save_attachments
+from marketplace.messaging.forms import MESSAGE_MAX_CHARS, NewConversationForm, ReplyForm
 from marketplace.messaging.queries import (
     INBOX_TABS,
+    attachment_for_participant_or_404,
+    attachments_for,
     inbox_page,
     lock_thread_for_participant_or_404,
     mark_read,
@@ -45,7 +53,7 @@ from marketplace.messaging.sending import (
 )
 from marketplace.sales.forms import SaleForm
 from marketplace.sales.queries import deal_cards
-from models import MarketplaceUser, MessageThread, ThreadStatus
+from models import MAX_ATTACHMENTS, MarketplaceUser, MessageAttachment, MessageThread, ThreadStatus
 
 THREAD_TEMPLATE = "marketplace/messaging/thread.html"
 POLL_SECONDS = 3
@@ -119,9 +127,10 @@ def _names(thread: MessageThread) -> dict[int, str]:
     }
 
 
-def _deal_context(messages) -> dict[str, Any]:
-    """The deal cards of these messages: one query, none when no message carries a sale."""
-    return {"deals": deal_cards(messages)}
+def _message_extras(messages) -> dict[str, Any]:
+    """What the messages carry: deal cards (one query, none when no message carries a sale) and attachments
+    (one query for the page, whatever the number of messages and files)."""
+    return {"deals": deal_cards(messages), "attachments": attachments_for(messages), "kind_label": KIND_LABEL}
 
 
 def _sale_form_context(thread: MessageThread, me: MarketplaceUser) -> dict[str, Any]:
@@ -142,7 +151,7 @@ def _thread_page_context(
     messages, has_earlier = messages_page(thread.id, before)
     other_id = thread.other_party_id(me.id)
     return {
-        **_deal_context(messages),
+        **_message_extras(messages),
         **_sale_form_context(thread, me),
         "thread": thread,
         "me_id": me.id,
@@ -156,7 +165,8 @@ def _thread_page_context(
         "can_post": thread.status != ThreadStatus.BLOCKED,
         "poll_seconds": POLL_SECONDS,
         "max_chars": MESSAGE_MAX_CHARS,
-        "form": extra.pop("form", None) or MessageForm(formdata=None),
+        "form": extra.pop("form", None) or ReplyForm(formdata=None),
+        "max_attachments": MAX_ATTACHMENTS,
         **extra,
     }
 
@@ -192,7 +202,7 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
         mark_read(thread.id, me_id)
         db.session.commit()
     return {
-        **_deal_context(new_messages),
+        **_message_extras(new_messages),
         "thread": thread,
         "me_id": me_id,
         "names": _names(thread),
@@ -222,35 +232,57 @@ def thread_updates(thread_id: int):
     )
 
 
+ATTACHMENTS_TOO_LARGE = f"That message is too large: attach at most {MAX_ATTACHMENTS} files, each at most {MAX_FILE_BYTES // MB} MB."
+
+
 @bp.post("/messages/<int:thread_id>/reply")
+@accepts_uploads(MAX_ATTACHMENTS, ATTACHMENTS_TOO_LARGE)
 @marketplace_login_required
 def reply(thread_id: int):
+    """Files are checked before anything is stored; they are written only once the thread is locked and known
+    not to be blocked, and deleted again if the message is not committed."""
     me = signed_in_marketplace_user()
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
-    form = MessageForm()
+    form = ReplyForm()
     if not form.validate_on_submit():
         return _reply_refused(conversation, me, form, None)
     try:
-        notification = post_message(conversation.id, me, form.body.data)
+        prepared = prepare_attachments(form.attachments.data or [])
+    except UploadRefused as refused:
+        return _reply_refused(conversation, me, form, None, attachments_error=str(refused))
+    try:
+        with staged_writes() as files:
+            notification = post_message(
+                conversation.id,
+                me,
+                form.body.data,
+                attach=partial(save_attachments, files, prepared) if prepared else None,
+            )
+            db.session.commit()
+            files.keep()
     except SendRefused as refused:
         db.session.rollback()
         return _reply_refused(conversation, me, form, refused)
-    db.session.commit()
     deliver(notification)
     if not htmx:
         return redirect(url_for("marketplace.thread", thread_id=conversation.id, _anchor="latest"))
     after, seen = _cursor()
     return render_template(
         "marketplace/messaging/_reply_result.html",
-        form=MessageForm(formdata=None),
+        form=ReplyForm(formdata=None),
         autofocus=True,
         max_chars=MESSAGE_MAX_CHARS,
+        max_attachments=MAX_ATTACHMENTS,
         **_updates_context(conversation, me.id, after, seen),
     )
 
 
 def _reply_refused(
-    thread: MessageThread, me: MarketplaceUser, form: MessageForm, refused: SendRefused | None
+    thread: MessageThread,
+    me: MarketplaceUser,
+    form: ReplyForm,
+    refused: SendRefused | None,
+    attachments_error: str | None = None,
 ):
     status = refused.status if refused else 422
     if htmx:
@@ -261,11 +293,57 @@ def _reply_refused(
             thread=thread,
             form=form,
             refused=refused,
+            attachments_error=attachments_error,
             max_chars=MESSAGE_MAX_CHARS,
+            max_attachments=MAX_ATTACHMENTS,
         ), status
     return render_template(
-        THREAD_TEMPLATE, **_thread_page_context(thread, me, form=form, refused=refused)
+        THREAD_TEMPLATE,
+        **_thread_page_context(thread, me, form=form, refused=refused, attachments_error=attachments_error),
     ), status
+
+
+# --- attachments ---------------------------------------------------------------------------------------------
+
+
+def _participants_attachment_or_404(thread_id: int, attachment_id: int) -> MessageAttachment:
+    """Signed out, not a participant, another thread's id: all the same 404 (never a sign-in redirect, which
+    would tell that the file exists)."""
+    me = signed_in_marketplace_user_or_none()
+    if me is None:
+        abort(404)
+    return attachment_for_participant_or_404(thread_id, attachment_id, me.id)
+
+
+def _file_response(path: str, mimetype: str, download_name: str, cache: str) -> Response:
+    data = storage().get(path)
+    if data is None:
+        abort(404)
+    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name)
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/messages/<int:thread_id>/attachments/<int:attachment_id>")
+def message_attachment(thread_id: int, attachment_id: int) -> Response:
+    """The file, for the thread's two participants only, always as a download (never shown in the page)."""
+    attachment = _participants_attachment_or_404(thread_id, attachment_id)
+    return _file_response(
+        attachment.storage_path, attachment.content_type, attachment.file_name, "private, no-store"
+    )
+
+
+@bp.get("/messages/<int:thread_id>/attachments/<int:attachment_id>/thumbnail")
+def message_attachment_thumbnail(thread_id: int, attachment_id: int) -> Response:
+    """An image attachment's thumbnail for the thread page, under the same rule."""
+    attachment = _participants_attachment_or_404(thread_id, attachment_id)
+    if attachment.thumbnail_path is None:
+        abort(404)
+    stem = attachment.file_name.rsplit(".", 1)[0]
+    return _file_response(
+        attachment.thumbnail_path, "image/webp", f"{stem}-thumbnail.webp", "private, max-age=86400"
+    )
 
 
 # --- archive and block ---------------------------------------------------------------------------------------

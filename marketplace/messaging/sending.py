@@ -8,6 +8,7 @@ the same order, and last_message_at only moves forward (GREATEST in the same UPD
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,6 +44,9 @@ TOO_MANY_THREADS = (
 )
 BLOCKED = "This conversation is blocked. No one can send messages in it."
 ACCOUNT_CANNOT_SEND = "Your account cannot send messages. Please contact support."
+
+
+Attach = Callable[[int, int], None]
 
 
 class SendRefused(Exception):
@@ -93,11 +97,14 @@ def _check_account_may_send(user: MarketplaceUser) -> None:
         raise SendRefused(ACCOUNT_CANNOT_SEND, 403)
 
 
-def post_message(thread_id: int, sender: MarketplaceUser, text: str) -> PendingNotification | None:
+def post_message(
+    thread_id: int, sender: MarketplaceUser, text: str, *, attach: Attach | None = None
+) -> PendingNotification | None:
     """Store `text` in the thread (404 unless the sender takes part in it) and make the thread active.
+    `attach(thread_id, message_id)` adds the message's attachments, once the thread is known not to be blocked.
 
     Returns the e-mail to send after commit, if the recipient is due one."""
-    return _post(thread_id, sender, text, throttle=True)
+    return _post(thread_id, sender, text, throttle=True, attach=attach)
 
 
 def post_sale_message(
@@ -117,6 +124,7 @@ def _post(
     throttle: bool,
     sale_id: int | None = None,
     notify: bool = True,
+    attach: Attach | None = None,
 ) -> PendingNotification | None:
     _check_account_may_send(sender)
     thread = lock_thread_for_participant_or_404(thread_id, sender.id)
@@ -124,7 +132,7 @@ def _post(
         raise SendRefused(BLOCKED, 409)
     if throttle:
         _throttle_messages(sender.id)
-    created_at = db.session.execute(
+    message_id, created_at = db.session.execute(
         insert(Message)
         .values(
             thread_id=thread.id,
@@ -133,8 +141,10 @@ def _post(
             created_at=_now_in_db(),
             marketplace_transaction_id=sale_id,
         )
-        .returning(Message.created_at)
-    ).scalar_one()
+        .returning(Message.id, Message.created_at)
+    ).one()
+    if attach is not None:
+        attach(thread.id, message_id)
     db.session.execute(
         update(MessageThread)
         .where(MessageThread.id == thread.id)

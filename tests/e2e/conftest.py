@@ -38,14 +38,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(pg_server_url: str, worker_id: str, localstripe) -> Iterator[str]:
+def live_server(
+    pg_server_url: str, worker_id: str, localstripe, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     from flask_migrate import upgrade
 
     from demo import seed_demo
 
     name = f"breeder_e2e_{worker_id}_{os.getpid()}"
     url = create_database(pg_server_url, name)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **localstripe.app_config()}, env_name="testing")
+    uploads = str(tmp_path_factory.mktemp("e2e-uploads"))
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "UPLOADS_DIR": uploads, **localstripe.app_config()},
+        env_name="testing",
+    )
     with app.app_context():
         upgrade()
         seed_demo()

@@ -10,6 +10,8 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.marketplace_pages import save_new_listing
+
 LINK_RE = re.compile(r"https?://\S+/verify-email/\S+")
 
 
@@ -44,16 +46,17 @@ def test_seller_publishes_and_a_visitor_finds_it_by_live_search(new_page, caplog
     expect(seller.get_by_role("heading", name="My listings")).to_be_visible()
 
     seller.get_by_role("link", name="New listing").click()
-    seller.fill("input[name=title]", title)
-    seller.fill("textarea[name=description]", "Weekend lure coursing practice for sighthounds.")
-    seller.select_option("select[name=category]", "training")
-    seller.select_option("select[name=price_type]", "per_session")
-    seller.fill("input[name=price]", "35")
-    seller.fill("input[name=city]", "Boise")
-    seller.select_option("select[name=state]", "ID")
-    seller.fill("input[name=zip_code]", "83702")
-    seller.fill("input[name=tags]", "whippet, coursing")
-    seller.get_by_role("button", name="Save").click()
+    save_new_listing(
+        seller,
+        title,
+        "Weekend lure coursing practice for sighthounds.",
+        price="35",
+        city="Boise",
+        state="ID",
+        zip_code="83702",
+        tags="whippet, coursing",
+    )
+    seller.goto("/dashboard/listings")
     row = seller.get_by_role("row").filter(has_text=title)
     row.get_by_role("button", name="Publish").click()
     expect(seller.get_by_role("row").filter(has_text=title).get_by_text("active")).to_be_visible()

@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.marketplace_pages import page_width
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -18,24 +20,20 @@ def _portal_sign_in(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
 
 
-def _page_width(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
-
-
 def test_invoice_pages_fit_a_phone_screen_even_for_huge_amounts(new_page):
     page = new_page()
     page.set_viewport_size(PHONE)
     _portal_sign_in(page)
-    assert _page_width(page) <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
     page.get_by_role("link", name="SA-1008").click()  # the demo's $25,000,000.00 invoice
     expect(page.get_by_role("heading", name="Invoice SA-1008")).to_be_visible()
     expect(page.locator(".balance-row")).to_contain_text("$25,000,000.00")
-    assert _page_width(page) <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
     page.get_by_role("link", name="Payments").click()
     expect(page.get_by_role("heading", name="Your payments")).to_be_visible()
-    assert _page_width(page) <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
 
 def test_print_button_stays_hidden_without_javascript(browser, live_server):

@@ -6,26 +6,13 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.marketplace_pages import watch_problems
+
 
 def test_client_checks_an_overdue_invoice_and_signs_out(new_page):
     page = new_page()
     problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.text.startswith("Failed to load resource")
-            and problems.append(message.text)
-        ),
-    )
-    page.on(
-        "response",
-        lambda response: (
-            response.status >= 400
-            and not response.url.endswith("/favicon.ico")
-            and problems.append(f"{response.status} {response.url}")
-        ),
-    )
+    watch_problems(page, problems)
     page.goto("/portal/sunny-acres/invoices")
 
     expect(page).to_have_url(re.compile(r"/portal/sunny-acres/login\?next="))

@@ -41,6 +41,7 @@ def test_every_status_and_type_column_has_its_generated_check():
         ("MarketplaceTransaction", "MarketplaceTransaction_status_check"),
         ("MessageThread", "MessageThread_status_check"),
         ("AuditEvent", "AuditEvent_actor_kind_check"),
+        ("MessageAttachment", "MessageAttachment_content_type_check"),
         ("ReviewReport", "ReviewReport_reason_check"),
     }
 

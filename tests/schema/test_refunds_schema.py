@@ -1,4 +1,4 @@
-"""Revision 0015: refunds of online payments. A positive amount, one row per Stripe refund, one refund per form key
+"""Revision 0016: refunds of online payments. A positive amount, one row per Stripe refund, one refund per form key
 and payment, money history kept (a refunded payment cannot be deleted); up, down and up again keep every
 payment."""
 
@@ -12,8 +12,8 @@ from psycopg import errors
 
 from tests.schema.conftest import ScratchDatabase, refused, seeded_connection
 
-BEFORE = "0014_provider_reviews"
-REVISION = "0015_payment_refunds"
+BEFORE = "0015_message_attachments"
+REVISION = "0016_payment_refunds"
 
 EXISTING = """
 INSERT INTO "Tenant" (id, name, slug, "updatedAt") VALUES (1, 'Sunny Acres', 'sunny-acres', now());

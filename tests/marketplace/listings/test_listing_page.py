@@ -28,7 +28,9 @@ def test_listing_page_shows_price_place_tags_provider_and_other_listings(client)
     assert "Boise, Idaho" in html and "40 miles" in html
     assert "<p>First paragraph.</p>" in html and "Second &lt;b&gt;para&lt;/b&gt;." in html
     assert "Gwen Hale" in html and "Verified breeder" in html and "Member since" in html
-    assert 'src="https://img.example/a.jpg"' in html and "javascript:" not in html and "ftp://" not in html
+    # An address pasted before uploads is a link, never an embedded image (img-src is 'self').
+    assert 'href="https://img.example/a.jpg"' in html and 'src="https://img.example' not in html
+    assert "javascript:" not in html and "ftp://" not in html
     assert "Other active one" in html and "Other draft one" not in html
     assert f'href="/listings/{listing.id}/message"' in html
 

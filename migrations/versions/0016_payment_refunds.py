@@ -1,7 +1,7 @@
 """payment_refunds: money given back on online payments through Stripe's Refund API, whole or in part.
 
-Revision ID: 0015_payment_refunds
-Revises: 0014_provider_reviews
+Revision ID: 0016_payment_refunds
+Revises: 0015_message_attachments
 Create Date: 2026-11-28
 
 - "PaymentRefund", in the billing tables' Prisma style: one row per Stripe refund. "tenantId" → "Tenant" and
@@ -21,8 +21,8 @@ from alembic import op
 
 from app.preflight import Lock
 
-revision = "0015_payment_refunds"
-down_revision = "0014_provider_reviews"
+revision = "0016_payment_refunds"
+down_revision = "0015_message_attachments"
 branch_labels = None
 depends_on = None
 
