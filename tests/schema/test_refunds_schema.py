@@ -66,7 +66,9 @@ def test_one_form_key_refunds_a_payment_once(conn):
 
 def test_a_refunded_payment_and_its_tenant_are_kept(conn):
     conn.execute(_refund("re_1"))
-    assert refused(conn, 'DELETE FROM "Payment" WHERE id = 1', errors.ForeignKeyViolation)
+    assert refused(
+        conn, 'DELETE FROM "Payment" WHERE id = 1', (errors.ForeignKeyViolation, errors.RestrictViolation)
+    )  # 23503 on 15, 23001 on 18
     refused(conn, _refund("re_x", payment=999), errors.ForeignKeyViolation)
 
 
