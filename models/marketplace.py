@@ -12,8 +12,8 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ColumnElement,
-    Computed,
     Date,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -236,12 +236,9 @@ class ServiceListing(SpecTimestamps, Base):
     tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     category_metadata: Mapped[Any | None] = mapped_column(JSONB)
     published_at: Mapped[datetime | None] = mapped_column(SPEC_TIMESTAMP)
-    # Revision 0006. Deferred: only the search query reads it, and never into Python.
-    search_vector: Mapped[Any | None] = mapped_column(
-        TSVECTOR,
-        Computed("listing_search_document((title)::text, tags, description)", persisted=True),
-        deferred=True,
-    )
+    # Revisions 0006 and 0017: written by the "ServiceListing_search_vector_refresh" trigger, never by the app.
+    # Deferred: only the search query reads it, and never into Python.
+    search_vector: Mapped[Any | None] = mapped_column(TSVECTOR, FetchedValue(), deferred=True)
 
     provider_user: Mapped[MarketplaceUser] = relationship(back_populates="listings")
     threads: WriteOnlyMapped[MessageThread] = relationship(back_populates="listing")
@@ -323,19 +320,54 @@ class MarketplaceTransaction(SpecTimestamps, Base):
     invoices: WriteOnlyMapped[Invoice] = relationship(back_populates="marketplace_transaction")
 
 
-# The generated search_vector column calls this function (revision 0006 creates it). Declared here too so a
-# schema built from the models alone (a yardstick in tests) has it; migrations stay the source of truth.
+# search_vector is kept by a trigger over these functions (revision 0017 creates them). Declared here too so a
+# schema built from the models alone (a yardstick in tests) has them; migrations stay the source of truth.
 event.listen(
     ServiceListing.__table__,
     "before_create",
     DDL(
         """
-        CREATE OR REPLACE FUNCTION listing_search_document(title text, tags text[], description text)
+        CREATE OR REPLACE FUNCTION listing_category_label(category text)
+        RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT CASE category
+            WHEN 'stud_service' THEN 'Stud service'
+            WHEN 'grooming' THEN 'Grooming'
+            WHEN 'training' THEN 'Training'
+            WHEN 'boarding' THEN 'Boarding'
+            WHEN 'transport' THEN 'Transport'
+            WHEN 'veterinary' THEN 'Veterinary care'
+            WHEN 'photography' THEN 'Photography'
+            WHEN 'handling' THEN 'Show handling'
+            WHEN 'breeding_consult' THEN 'Breeding consultation'
+            WHEN 'whelping' THEN 'Whelping support'
+            ELSE replace(category, '_', ' ')
+          END
+        $$;
+        CREATE OR REPLACE FUNCTION listing_search_document(title text, tags text[], description text, category text)
         RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
           SELECT setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')
-              || setweight(to_tsvector('english'::regconfig, coalesce(array_to_string(tags, ' '), '')), 'B')
+              || setweight(to_tsvector('english'::regconfig,
+                                       coalesce(array_to_string(tags, ' '), '') || ' '
+                                       || coalesce(listing_category_label(category), '')), 'B')
               || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'C')
+        $$;
+        CREATE OR REPLACE FUNCTION listing_search_vector_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          NEW.search_vector := listing_search_document(NEW.title::text, NEW.tags, NEW.description, NEW.category::text);
+          RETURN NEW;
+        END
         $$
+        """
+    ),
+)
+event.listen(
+    ServiceListing.__table__,
+    "after_create",
+    DDL(
+        """
+        CREATE TRIGGER "ServiceListing_search_vector_refresh"
+        BEFORE INSERT OR UPDATE OF title, tags, description, category ON "ServiceListing"
+        FOR EACH ROW EXECUTE FUNCTION listing_search_vector_refresh()
         """
     ),
 )
