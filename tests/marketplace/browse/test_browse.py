@@ -269,11 +269,19 @@ def test_forged_cursors_the_database_cannot_read_are_ignored(client, query, sort
 
 
 def test_a_category_name_finds_every_listing_in_it_below_title_matches(client):
-    """"grooming" found 3 listings while the Grooming category held 6: the category name is searched too."""
-    ServiceListingFactory(title="Coat care at home", description="Bath and trim.", category="grooming", tags=[])
-    ServiceListingFactory(title="Mobile van visits", description="We come to you.", category="grooming", tags=[])
-    ServiceListingFactory(title="Grooming tips class", description="Learn at home.", category="training", tags=[])
-    ServiceListingFactory(title="Herding lessons", description="Sheep and ducks.", category="training", tags=[])
+    """The word "grooming" found 3 listings while the Grooming category held 6: category names are searched too."""
+    ServiceListingFactory(
+        title="Coat care at home", description="Bath and trim.", category="grooming", tags=[]
+    )
+    ServiceListingFactory(
+        title="Mobile van visits", description="We come to you.", category="grooming", tags=[]
+    )
+    ServiceListingFactory(
+        title="Grooming tips class", description="Learn at home.", category="training", tags=[]
+    )
+    ServiceListingFactory(
+        title="Herding lessons", description="Sheep and ducks.", category="training", tags=[]
+    )
     html = _page(client, "?q=grooming")
     for title in ("Coat care at home", "Mobile van visits", "Grooming tips class"):
         assert title in html
