@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask import abort
-from sqlalchemy import Row, case, func, or_, select, true, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Row, case, func, or_, select, true, tuple_, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
@@ -68,11 +68,11 @@ def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageT
 # --- unread counts -------------------------------------------------------------------------------------------
 
 
-def unread_total(user_id: int) -> int:
-    """Messages sent to this user that they have not read, over all their threads (the nav badge).
+def _unread_sum(user_id: int) -> ColumnElement[int]:
+    """Messages sent to this user that they have not read, over all their threads, as one expression.
 
-    One statement over the per-thread counters the database keeps (revision 0009): each side reads its partial
-    index, which holds only the threads with something unread for that side, index-only."""
+    It reads the per-thread counters the database keeps (revision 0009): each side reads its partial index,
+    which holds only the threads with something unread for that side, index-only."""
 
     def side(role_column, counter):
         return (
@@ -81,9 +81,14 @@ def unread_total(user_id: int) -> int:
             .scalar_subquery()
         )
 
-    buying = side(MessageThread.buyer_user_id, MessageThread.buyer_unread_count)
-    selling = side(MessageThread.seller_user_id, MessageThread.seller_unread_count)
-    return db.session.scalar(select(buying + selling)) or 0
+    return side(MessageThread.buyer_user_id, MessageThread.buyer_unread_count) + side(
+        MessageThread.seller_user_id, MessageThread.seller_unread_count
+    )
+
+
+def unread_total(user_id: int) -> int:
+    """The nav badge's number: one statement."""
+    return db.session.scalar(select(_unread_sum(user_id))) or 0
 
 
 def unread_for(user_id: int):
@@ -111,6 +116,30 @@ def mark_read(thread_id: int, reader_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def inbox_signature(user_id: int) -> str:
+    """What the inbox poll compares: the unread total and the newest activity over this user's threads.
+
+    One statement: the unread counters (as unread_total) and, per side, the newest thread from the
+    (user, last_message_at DESC) index, one row whatever the number of threads."""
+
+    def newest(role_column):
+        return (
+            select(MessageThread.last_message_at)
+            .where(role_column == user_id, MessageThread.last_message_at.is_not(None))
+            .order_by(MessageThread.last_message_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    total, buying, selling = db.session.execute(
+        select(
+            _unread_sum(user_id), newest(MessageThread.buyer_user_id), newest(MessageThread.seller_user_id)
+        )
+    ).one()
+    latest = max((moment for moment in (buying, selling) if moment is not None), default=None)
+    return f"{total or 0}-{latest.timestamp() if latest else 0:.6f}"
 
 
 # --- inbox ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from functools import partial
 from io import BytesIO
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from app.auth import background_request
 from app.errors import render_error
@@ -32,9 +32,11 @@ from marketplace.messaging.attachments import KIND_LABEL, prepare_attachments, s
 from marketplace.messaging.forms import MESSAGE_MAX_CHARS, NewConversationForm, ReplyForm
 from marketplace.messaging.queries import (
     INBOX_TABS,
+    InboxTab,
     attachment_for_participant_or_404,
     attachments_for,
     inbox_page,
+    inbox_signature,
     lock_thread_for_participant_or_404,
     mark_read,
     messages_after,
@@ -57,6 +59,9 @@ from models import MAX_ATTACHMENTS, MarketplaceUser, MessageAttachment, MessageT
 
 THREAD_TEMPLATE = "marketplace/messaging/thread.html"
 POLL_SECONDS = 3
+# The inbox changes less often than an open conversation, and a poll that finds nothing is one statement.
+# The app config's INBOX_POLL_SECONDS overrides it (the end-to-end tests poll every second).
+INBOX_POLL_SECONDS = 10
 
 
 # --- starting a conversation ---------------------------------------------------------------------------------
@@ -107,14 +112,40 @@ def message_seller(listing_id: int):
 @bp.get("/messages")
 @marketplace_login_required
 def inbox():
+    tab, page = _inbox_view()
+    me_id = signed_in_marketplace_user().id
+    return render_page_or_block(
+        "marketplace/messaging/inbox.html", "inbox_list", **_inbox_context(me_id, tab, page)
+    )
+
+
+@bp.get("/messages/inbox-updates")
+@background_request
+@marketplace_login_required
+def inbox_updates():
+    """Polled by the open inbox: 204 while nothing changed (one statement), else the list and the nav badge."""
+    tab, page = _inbox_view()
+    me_id = signed_in_marketplace_user().id
+    if inbox_signature(me_id) == request.args.get("since", ""):
+        return Response(status=204)
+    return render_template("marketplace/messaging/_inbox_updates.html", **_inbox_context(me_id, tab, page))
+
+
+def _inbox_view() -> tuple[InboxTab, int]:
     tab = request.args.get("tab", "all")
     if tab not in INBOX_TABS:
         tab = "all"
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
-    result = inbox_page(signed_in_marketplace_user().id, tab, page)  # type: ignore[arg-type]
-    return render_page_or_block(
-        "marketplace/messaging/inbox.html", "inbox_list", inbox=result, tabs=INBOX_TABS
-    )
+    return tab, page  # type: ignore[return-value]
+
+
+def _inbox_context(me_id: int, tab: InboxTab, page: int) -> dict[str, Any]:
+    return {
+        "inbox": inbox_page(me_id, tab, page),
+        "tabs": INBOX_TABS,
+        "signature": inbox_signature(me_id),
+        "poll_seconds": current_app.config.get("INBOX_POLL_SECONDS", INBOX_POLL_SECONDS),
+    }
 
 
 # --- one thread ----------------------------------------------------------------------------------------------

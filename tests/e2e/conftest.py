@@ -49,7 +49,12 @@ def live_server(
     url = create_database(pg_server_url, name)
     uploads = str(tmp_path_factory.mktemp("e2e-uploads"))
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "UPLOADS_DIR": uploads, **localstripe.app_config()},
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOADS_DIR": uploads,
+            "INBOX_POLL_SECONDS": 1,
+            **localstripe.app_config(),
+        },
         env_name="testing",
     )
     with app.app_context():
