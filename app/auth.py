@@ -17,6 +17,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
+from app.local_time import remember_browser_zone
 from app.tokens import fingerprint
 from models import ALL_TENANTS, Contact, MarketplaceUser
 
@@ -83,6 +84,8 @@ def _now_ts() -> float:
 def sign_in(kind: IdentityKind, record: Contact | MarketplaceUser) -> None:
     """Start a fresh session for this identity: nothing of the previous session survives (no fixation)."""
     previous_kind = current_user.kind if current_user.is_authenticated else None
+    if remember_browser_zone(record):
+        db.session.commit()
     logout_user()
     session.clear()
     session.permanent = True

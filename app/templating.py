@@ -9,6 +9,7 @@ from flask import Flask
 from jinja2_fragments.flask import render_block
 
 from app.extensions import htmx
+from app.local_time import format_local_date, format_local_time
 from app.money import format_money
 
 
@@ -43,6 +44,8 @@ def format_duration(value: timedelta) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.filters["local_time"] = format_local_time
+    app.jinja_env.filters["local_date"] = format_local_date
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -104,6 +104,8 @@ class MarketplaceUser(SpecTimestamps, Base):
     status: Mapped[str | None] = mapped_column(
         String(50), server_default=UserStatus.ACTIVE.value, default=UserStatus.ACTIVE
     )
+    # Revision 0021: the IANA zone the marketplace shows times in (from the browser at sign-in); None shows UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     tenant: Mapped[Tenant | None] = relationship(back_populates="marketplace_users")
     contacts: Mapped[list[Contact]] = relationship(back_populates="marketplace_user")

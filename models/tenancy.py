@@ -105,6 +105,8 @@ class Contact(TenantOwned, SoftDelete, PrismaTimestamps, Base):
     portal_enabled: Mapped[bool | None] = mapped_column("portalEnabled", Boolean, server_default=false())
     portal_password_hash: Mapped[str | None] = mapped_column("portalPasswordHash", String(255))
     portal_last_login: Mapped[datetime | None] = mapped_column("portalLastLogin", SPEC_TIMESTAMP)
+    # Revision 0021: the IANA zone the portal shows times in (from the browser at sign-in); None shows UTC.
+    time_zone: Mapped[str | None] = mapped_column("timeZone", String(64))
 
     tenant: Mapped[Tenant] = relationship()
     party: Mapped[Party] = relationship(back_populates="contacts")

@@ -16,6 +16,7 @@ from app.auth import sign_in, sign_out
 from app.extensions import db, limiter
 from app.forms import render_form
 from app.links import external_url
+from app.local_time import BROWSER_ZONE_FIELD, valid_zone
 from app.mail import send_template
 from app.passwords import hash_password, needs_rehash, verify_password
 from app.redirects import safe_next
@@ -95,6 +96,7 @@ def register() -> str | tuple[str, int] | BaseResponse:
             user_type=form.user_type.data,
             email_verified=False,
             status=UserStatus.ACTIVE,
+            time_zone=valid_zone(request.form.get(BROWSER_ZONE_FIELD)),
         )
         db.session.add(user)
         try:

@@ -124,6 +124,8 @@ def upgrade():
     op.execute('ALTER INDEX "ServiceListing_search_document_idx" RENAME TO "ServiceListing_search_idx"')
     op.execute(trigger_function("search_vector"))
     op.execute("DROP FUNCTION listing_search_document(text, text[], text)")
+    # The new column has no statistics yet: without them the planner guessed 4,697 matches for 80,000 at 1M rows.
+    op.execute('ANALYZE "ServiceListing"')
 
 
 def _backfill_in_batches():
