@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import request
 from flask_login import current_user
 
-from models import Contact, MarketplaceUser
+if TYPE_CHECKING:
+    from models import Contact, MarketplaceUser
 
 DEFAULT_PATTERN = "%b %-d, %H:%M"
 BROWSER_ZONE_FIELD = "time_zone"

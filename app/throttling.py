@@ -9,6 +9,8 @@ the check before any was counted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -16,6 +18,7 @@ from flask import abort, g, request
 from limits import RateLimitItem, parse
 
 from app.extensions import limiter
+from app.templating import format_duration
 
 EMAIL_KEY_MAX = 254
 FAILED_ATTEMPTS = "failed-attempts"
@@ -44,6 +47,39 @@ def refund(rate: RateLimitItem | str, namespace: str, key: str) -> None:
         return
     item = parse(rate) if isinstance(rate, str) else rate
     limiter.limiter.hit(item, namespace, key, cost=-1)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What is left of a limit for one key, to show before it bites: '1 of 3 left, resets at 14:32'."""
+
+    limit: int
+    remaining: int
+    resets_at: datetime
+    window: timedelta
+
+    @property
+    def per_window(self) -> str:
+        """'a day', 'an hour', 'every 10 minutes'."""
+        words = format_duration(self.window)
+        if words.startswith("1 "):
+            unit = words[2:]
+            return f"{'an' if unit[0] in 'aeiou' or unit == 'hour' else 'a'} {unit}"
+        return f"every {words}"
+
+
+def allowance(rate: RateLimitItem | str, namespace: str, key: str) -> Allowance | None:
+    """The key's allowance without taking any; None when limits are off."""
+    if not limiter.enabled:
+        return None
+    item = parse(rate) if isinstance(rate, str) else rate
+    reset_at, remaining = limiter.limiter.get_window_stats(item, namespace, key)
+    return Allowance(
+        limit=item.amount,
+        remaining=max(remaining, 0),
+        resets_at=datetime.fromtimestamp(reset_at, UTC),
+        window=timedelta(seconds=item.get_expiry()),
+    )
 
 
 def mark_failed_attempt() -> None:

@@ -27,6 +27,8 @@ MESSAGE_RATE_LIMIT = "30 per 10 minutes"
 NEW_THREAD_RATE_LIMIT = "20 per day"
 NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT = "3 per day"
 NEW_ACCOUNT_AGE = timedelta(days=7)
+# "Message the seller" tells how many new conversations are left once this few remain.
+FEW_CONVERSATIONS_LEFT = 2
 # "Pay now" submissions per signed-in user (as the portal's per contact): a few declined cards, no card testing.
 PAY_PER_USER = "10 per 10 minutes;30 per day"
 

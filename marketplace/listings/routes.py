@@ -10,7 +10,11 @@ from app.forms import render_form
 from app.storage import delete_quietly, staged_writes
 from app.uploads import MAX_FILE_BYTES, MB, UploadRefused, accepts_uploads, read_uploads
 from marketplace import bp
-from marketplace.access import provider_required, signed_in_marketplace_user
+from marketplace.access import (
+    provider_required,
+    signed_in_marketplace_user,
+    signed_in_marketplace_user_or_none,
+)
 from marketplace.listings.forms import ListingForm, PositionsInvalid, parse_move, parse_positions
 from marketplace.listings.photos import (
     MAX_PHOTOS,
@@ -32,6 +36,7 @@ from marketplace.listings.queries import (
     owned_listings,
     public_listing_or_404,
 )
+from marketplace.messaging.sending import new_conversation_notice
 from marketplace.providers.queries import provider_rating
 from models import ListingStatus, MarketplaceUser, ServiceListing
 from models.types import utcnow
@@ -45,6 +50,7 @@ def paragraphs(text: str | None) -> list[str]:
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int) -> str:
     item = public_listing_or_404(listing_id)
+    viewer = signed_in_marketplace_user_or_none()
     return render_template(
         "marketplace/listings/listing.html",
         listing=item,
@@ -54,6 +60,11 @@ def listing(listing_id: int) -> str:
         photos=photos_of(item),
         links=links_of(item),
         paragraphs=paragraphs(item.description),
+        conversation_notice=(
+            new_conversation_notice(item.id, viewer)
+            if viewer is not None and viewer.id != item.provider_user_id
+            else None
+        ),
     )
 
 

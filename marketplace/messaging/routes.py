@@ -50,6 +50,7 @@ from marketplace.messaging.sending import (
     SendRefused,
     deliver,
     existing_thread_id,
+    new_conversation_notice,
     post_message,
     start_conversation,
 )
@@ -102,6 +103,7 @@ def message_seller(listing_id: int):
         status=refused.status if refused else None,
         listing=listing,
         refused=refused,
+        conversation_notice=new_conversation_notice(listing.id, me),
         max_chars=MESSAGE_MAX_CHARS,
     )
 

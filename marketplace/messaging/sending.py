@@ -19,9 +19,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.extensions import db, limiter
 from app.links import external_url
+from app.local_time import format_local_time
 from app.mail import send_template
-from app.throttling import claim, refund
+from app.throttling import Allowance, allowance, claim, refund
 from marketplace.limits import (
+    FEW_CONVERSATIONS_LEFT,
     MESSAGE_RATE_LIMIT,
     NEW_ACCOUNT_AGE,
     NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT,
@@ -37,9 +39,10 @@ log = logging.getLogger(__name__)
 NOTIFICATION_INTERVAL = timedelta(minutes=15)
 
 THREADS_STARTED = "threads-started"
-TOO_FAST = "You are sending messages too quickly. Please wait a few minutes and try again."
+MESSAGES_SENT = "messages-sent"
+TOO_FAST = "You are sending messages too quickly: you can send {limit} messages {per_window}. You can send again {when}."
 TOO_MANY_THREADS = (
-    "You have started as many new conversations as allowed for today. "
+    "You have started as many new conversations as {who} can: {limit} {per_window}. You can start another {when}. "
     "You can still reply in your existing conversations."
 )
 BLOCKED = "This conversation is blocked. No one can send messages in it."
@@ -78,18 +81,45 @@ def _rate(name: str, default: str) -> RateLimitItem:
     return parse(current_app.config.get(name, default))
 
 
+def _refusal(template: str, rate: RateLimitItem, namespace: str, key: str, **words: str) -> SendRefused:
+    """The limit, and when the reader can go on, on their own clock."""
+    left = allowance(rate, namespace, key)
+    when = f"from {format_local_time(left.resets_at)}" if left else "later"
+    per_window = left.per_window if left else ""
+    return SendRefused(template.format(limit=rate.amount, per_window=per_window, when=when, **words), 429)
+
+
 def _throttle_messages(user_id: int) -> None:
-    if limiter.enabled and not limiter.limiter.hit(
-        _rate("MESSAGE_RATE_LIMIT", MESSAGE_RATE_LIMIT), "messages-sent", str(user_id)
-    ):
-        raise SendRefused(TOO_FAST, 429)
+    rate = _rate("MESSAGE_RATE_LIMIT", MESSAGE_RATE_LIMIT)
+    if limiter.enabled and not limiter.limiter.hit(rate, MESSAGES_SENT, str(user_id)):
+        raise _refusal(TOO_FAST, rate, MESSAGES_SENT, str(user_id))
+
+
+def _is_new_account(user: MarketplaceUser) -> bool:
+    created = user.created_at or utcnow()
+    return utcnow() - created < current_app.config.get("NEW_ACCOUNT_AGE", NEW_ACCOUNT_AGE)
 
 
 def _new_thread_rate(user: MarketplaceUser) -> RateLimitItem:
-    created = user.created_at or utcnow()
-    if utcnow() - created < current_app.config.get("NEW_ACCOUNT_AGE", NEW_ACCOUNT_AGE):
+    if _is_new_account(user):
         return _rate("NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT", NEW_ACCOUNT_NEW_THREAD_RATE_LIMIT)
     return _rate("NEW_THREAD_RATE_LIMIT", NEW_THREAD_RATE_LIMIT)
+
+
+@dataclass(frozen=True)
+class ConversationAllowance:
+    left: Allowance
+    new_account: bool
+
+
+def new_conversation_notice(listing_id: int, user: MarketplaceUser) -> ConversationAllowance | None:
+    """What to say beside "Message the seller" when few new conversations are left (or none): None while plenty
+    are, or when this listing's conversation already exists (writing there starts nothing new). Reads the
+    limiter only, and the database only when few are left."""
+    left = allowance(_new_thread_rate(user), THREADS_STARTED, str(user.id))
+    if left is None or left.remaining > FEW_CONVERSATIONS_LEFT or existing_thread_id(listing_id, user.id):
+        return None
+    return ConversationAllowance(left, _is_new_account(user))
 
 
 def _check_account_may_send(user: MarketplaceUser) -> None:
@@ -228,7 +258,8 @@ def start_conversation(
     # that none of them has counted yet; refunded when no new thread comes of it.
     claimed = thread_id is None
     if claimed and not claim(new_thread_rate, THREADS_STARTED, key):
-        raise SendRefused(TOO_MANY_THREADS, 429)
+        who = "a new account" if _is_new_account(buyer) else "an account"
+        raise _refusal(TOO_MANY_THREADS, new_thread_rate, THREADS_STARTED, key, who=who)
     try:
         if thread_id is None:
             thread_id = db.session.execute(
