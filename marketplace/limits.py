@@ -20,6 +20,9 @@ LOGIN_PER_IP = "30 per minute"
 FAILED_LOGINS_PER_IP_AND_EMAIL = "8 per 15 minutes"
 FAILED_LOGINS_PER_ACCOUNT = "100 per hour"
 RESEND_VERIFICATION_PER_USER = "3 per 15 minutes"
+# The signed-out "Send the link again" form, limited like "Forgot your password?".
+RESEND_VERIFICATION_PER_IP = "10 per hour"
+RESEND_VERIFICATION_PER_EMAIL = "3 per hour"
 FORGOT_PER_IP = "10 per hour"
 FORGOT_PER_EMAIL = "3 per hour"
 

@@ -35,9 +35,15 @@ class NewPasswordMixin:
 
 class RegisterForm(NewPasswordMixin, FlaskForm):
     email = email_field(check_format=True)
-    password = PasswordField("Password", validators=[DataRequired()])
-    first_name = StringField("First name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
-    last_name = StringField("Last name", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Password", validators=[DataRequired("Choose a password.")])
+    first_name = StringField(
+        "First name",
+        filters=[strip_text],
+        validators=[DataRequired("Enter your first name."), Length(max=100)],
+    )
+    last_name = StringField(
+        "Last name", filters=[strip_text], validators=[DataRequired("Enter your last name."), Length(max=100)]
+    )
     user_type = RadioField("I am joining as", choices=USER_TYPE_CHOICES, default=UserType.BUYER)
 
     def password_context(self) -> list[str]:
@@ -49,7 +55,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired()])
+    password = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
 
 
 class ConfirmForm(FlaskForm):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -74,6 +74,10 @@ def _send_already_registered_mail(user: MarketplaceUser) -> None:
     )
 
 
+CHECK_EMAIL_ADDRESS = "check_email_address"
+EMAIL_CONFIRMED = "E-mail confirmed. Thank you!"
+
+
 def _landing_for(user: MarketplaceUser) -> str:
     return url_for("marketplace.dashboard_listings") if user.is_provider else url_for("marketplace.listings")
 
@@ -83,6 +87,9 @@ def _landing_for(user: MarketplaceUser) -> str:
 def register() -> str | tuple[str, int] | BaseResponse:
     form = RegisterForm()
     if form.validate_on_submit():
+        session[CHECK_EMAIL_ADDRESS] = (
+            form.email.data
+        )  # "Check your e-mail" names it, whichever way this ends
         password_hash = hash_password(form.password.data)  # spent either way, so timing reveals nothing
         existing = user_by_email(form.email.data)
         if existing is not None:
@@ -111,7 +118,25 @@ def register() -> str | tuple[str, int] | BaseResponse:
 
 @bp.get("/register/check-email")
 def check_email() -> str:
-    return render_template("marketplace/accounts/check_email.html")
+    return render_template("marketplace/accounts/check_email.html", email=session.get(CHECK_EMAIL_ADDRESS))
+
+
+@bp.route("/register/resend", methods=["GET", "POST"])
+@limiter.limit(limits.RESEND_VERIFICATION_PER_IP, methods=["POST"])
+@limiter.limit(limits.RESEND_VERIFICATION_PER_EMAIL, methods=["POST"], key_func=limits.email_key)
+def resend_verification_by_email() -> str | tuple[str, int]:
+    """A new confirmation link without signing in. Like "Forgot your password?", the answer is the same whether
+    or not an unconfirmed account has that address, so it tells nobody which addresses have accounts."""
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        form.email.data = session.get(CHECK_EMAIL_ADDRESS)
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        if user is not None and not user.email_verified:
+            send_verification_mail(user)
+        session[CHECK_EMAIL_ADDRESS] = form.email.data
+        return render_template("marketplace/accounts/check_email.html", email=form.email.data, resent=True)
+    return render_form("marketplace/accounts/resend_verification.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -170,10 +195,12 @@ def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
         return render_template("marketplace/accounts/verify_email.html", form=form, user=user)
     user.email_verified = True
     db.session.commit()
-    flash("Thank you: your e-mail address is confirmed.", "success")
     if not user.in_good_standing:
+        flash(EMAIL_CONFIRMED, "success")
         return redirect(url_for("marketplace.login"))
+    # sign_in starts a fresh session: a message flashed before it would be cleared with the old one.
     sign_in("marketplace", user)
+    flash(EMAIL_CONFIRMED, "success")
     return redirect(_landing_for(user))
 
 

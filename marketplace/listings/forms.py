@@ -41,9 +41,21 @@ def is_web_url(url: str) -> bool:
 
 
 class ListingForm(FlaskForm):
-    title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(min=1, max=255)])
+    title = StringField(
+        "Title",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Give the listing a title."),
+            Length(max=255, message="Use at most 255 characters."),
+        ],
+    )
     description = TextAreaField(
-        "Description", filters=[strip_text], validators=[DataRequired(), Length(max=20_000)]
+        "Description",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Describe the service."),
+            Length(max=20_000, message="Use at most 20,000 characters."),
+        ],
     )
     category = SelectField("Category", choices=_choices(CATEGORIES, "Choose a category"))
     price_type = SelectField("Price type", choices=_choices(PRICE_TYPES, "Choose how you charge"))
@@ -54,7 +66,7 @@ class ListingForm(FlaskForm):
         "ZIP code",
         filters=[strip_text],
         validators=[
-            DataRequired(),
+            DataRequired("Enter the ZIP code where you are based."),
             Regexp(ZIP_RE, flags=re.ASCII, message="Enter a 5-digit ZIP code, like 78701 or 78701-1234."),
         ],
     )

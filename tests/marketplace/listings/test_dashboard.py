@@ -55,9 +55,9 @@ def test_seller_creates_a_draft_listing_and_is_taken_to_its_photos(client, csrf,
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "", "This field is required."),
-        ("title", "x" * 256, "between 1 and 255"),
-        ("description", "   ", "This field is required."),
+        ("title", "", "Give the listing a title."),
+        ("title", "x" * 256, "at most 255"),
+        ("description", "   ", "Describe the service."),
         ("category", "astrology", "Choose a category"),
         ("price", "12.345", "at most 2 decimal"),
         ("price", "-1", "cannot be negative"),

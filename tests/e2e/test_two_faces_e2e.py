@@ -1,0 +1,42 @@
+"""Two faces, one browser (real Chromium, phone and desktop): a signed-in portal client who opens the marketplace
+sign-in page is told first that signing in will sign them out of the breeder's portal, and marketplace pages show
+the marketplace's navigation, never the portal's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.marketplace_pages import PASSWORD, watch_problems
+
+WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_portal_client_is_warned_before_a_marketplace_sign_in_replaces_theirs(new_page, width):
+    page = new_page()
+    page.set_viewport_size(WIDTHS[width])
+    problems: list[str] = []
+    watch_problems(page, problems)
+    page.goto("/portal/sunny-acres/login")
+    page.get_by_label("E-mail").fill("client@example.com")
+    page.get_by_label("Password", exact=False).first.fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
+
+    page.goto("/login")
+    notice = page.locator(".sign-in-replaces")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Sunny Acres")
+    expect(notice).to_contain_text("Signing in here will sign you out of it.")
+    nav = page.locator(".site-header")
+    expect(nav.get_by_role("link", name="Payments")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Your portal")).to_be_visible()
+
+    page.get_by_label("E-mail").fill("buyer@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("You were signed out of")).to_be_visible()
+    assert problems == []
