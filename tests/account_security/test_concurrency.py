@@ -4,9 +4,7 @@ failed-code limit holds (claimed before the check), and one right code signs in 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -20,6 +18,7 @@ from tests.account_security.conftest import code_at, enrol
 from tests.conftest import csrf_token_from
 from tests.dbserver import scratch_app
 from tests.factories import PASSWORD, MarketplaceUserFactory
+from tests.test_race_proof_limits import _all_at_once
 
 PARALLEL = 25
 CODE_LIMIT = int(FAILED_CODES_PER_ACCOUNT.split()[0])
@@ -36,17 +35,6 @@ def race_app(pg_server_url: str) -> Iterator[Flask]:
             db.session.commit()
             db.session.remove()
         yield app
-
-
-def _all_at_once(jobs: list[Callable[[], int]]) -> list[int]:
-    start = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], int]) -> int:
-        start.wait()
-        return job()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(run, jobs))
 
 
 def _browsers_waiting_for_a_code(app: Flask) -> tuple[list[FlaskClient], str]:
