@@ -268,3 +268,29 @@ def test_wrong_password_sign_in_is_recorded_for_the_account(side: Side, client):
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.sign_in_failed")).one()
     assert (event.actor_kind, event.subject_id) == ("system", side.account.id)
     assert sign_in_with_password(client, side, password=PASSWORD).status_code == 302
+
+
+def test_the_security_page_runs_a_fixed_number_of_queries(side: Side, login_as, client, new_client):
+    from tests.account_security.conftest import enrol
+    from tests.query_count import count_queries
+
+    enrol(side.account)
+
+    def queries_for_page() -> int:
+        login_as(side.account)
+        with count_queries() as statements:
+            response = client.get(side.url("/account/security"))
+        assert response.status_code == 200
+        return len(statements)
+
+    few = queries_for_page()
+    for _ in range(6):
+        sign_in_with_password(
+            new_client(), side, password="not-the-password-1"
+        )  # a failed-sign-in event each
+        login_as(side.account)  # another session each
+    many = queries_for_page()
+
+    # Identity (session joined to its account), two-factor credential, its unused recovery codes, the active
+    # sessions and the recent events (the portal adds its tenant lookup).
+    assert few == many
