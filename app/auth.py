@@ -70,9 +70,8 @@ def _load_identity(identity_id: str) -> SignedIn | None:
     kind, _, token = identity_id.partition(":")
     if not token or len(token) > sessions.TOKEN_MAX_LENGTH:
         return None
-    session_matches = (SignInSession.token_hash == sessions.token_hash(token)) & SignInSession.ended_at.is_(
-        None
-    )
+    open_session = SignInSession.ended_at.is_(None)
+    session_matches = (SignInSession.token_hash == sessions.token_hash(token)) & open_session
     found: Any
     if kind == "contact":
         found = db.session.execute(
@@ -121,7 +120,7 @@ def sign_in(kind: IdentityKind, record: Contact | MarketplaceUser) -> None:
 
 
 def refresh_identity() -> None:
-    """After a password change (the new hash is committed): keep this session, bound to the new password, and
+    """After a password change (the new hash is set on the record): keep this session, bound to the new password, and
     end every other session of the account. Commits."""
     if not current_user.is_authenticated:
         return
