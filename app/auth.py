@@ -1,27 +1,30 @@
 """One signed-in identity per browser session: a portal Contact or a MarketplaceUser, never both.
 
-The identity id carries a fingerprint of the password hash, so changing a password ends every other
-session of that account. Sessions also end after SESSION_IDLE_LIMIT without a request and
-SESSION_ABSOLUTE_LIMIT after sign-in, checked on the server (not only by cookie expiry).
+Each sign-in is a server-side record (app.sessions, models.SignInSession); the cookie carries only its random
+token, so signing out, "sign out everywhere else" and a password change end a session at once, for every copy
+of the cookie. The record also carries a fingerprint of the password hash, so a password changed by any means
+ends every other session of that account. Sessions end after SESSION_IDLE_LIMIT without a request and
+SESSION_ABSOLUTE_LIMIT after sign-in, checked on the server from the record's times.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, flash, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
+from app import sessions
 from app.extensions import db, login_manager
 from app.local_time import remember_browser_zone
+from app.security_events import SecurityAction, record_security_event
+from app.sessions import IdentityKind
 from app.tokens import fingerprint
-from models import ALL_TENANTS, Contact, MarketplaceUser
+from models import ALL_TENANTS, Contact, MarketplaceUser, SessionEndReason, SignInSession
 
-IdentityKind = Literal["contact", "marketplace"]
 V = TypeVar("V", bound=Callable[..., Any])
 KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
 
@@ -30,9 +33,16 @@ KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
 class SignedIn(UserMixin):
     kind: IdentityKind
     record: Contact | MarketplaceUser
+    session_record: SignInSession
+    token: str
 
     def get_id(self) -> str:
-        return f"{self.kind}:{self.record.id}:{fingerprint(_password_hash(self.record))}"
+        return f"{self.kind}:{self.token}"
+
+    @property
+    def account_key(self) -> str:
+        """The account, whichever session it signed in with: for limits that are per person."""
+        return f"{self.kind}:{self.record.id}"
 
     @property
     def contact(self) -> Contact | None:
@@ -53,57 +63,87 @@ def _password_hash(record: Contact | MarketplaceUser) -> str | None:
     return record.password_hash
 
 
+def credential_fingerprint(record: Contact | MarketplaceUser) -> str:
+    return fingerprint(_password_hash(record))
+
+
 def _load_identity(identity_id: str) -> SignedIn | None:
-    try:
-        kind, raw_id, fp = identity_id.split(":", 2)
-        record_id = int(raw_id)
-    except ValueError:
+    kind, _, token = identity_id.partition(":")
+    if not token or len(token) > sessions.TOKEN_MAX_LENGTH:
         return None
-    record: Contact | MarketplaceUser | None
+    open_session = SignInSession.ended_at.is_(None)
+    session_matches = (SignInSession.token_hash == sessions.token_hash(token)) & open_session
+    found: Any
     if kind == "contact":
-        record = db.session.scalars(
-            select(Contact)
-            .where(Contact.id == record_id, Contact.portal_enabled.is_(True))
+        found = db.session.execute(
+            select(Contact, SignInSession)
+            .join(SignInSession, SignInSession.contact_id == Contact.id)
+            .where(session_matches, Contact.portal_enabled.is_(True))
             .execution_options(**{ALL_TENANTS: True})
         ).one_or_none()
     elif kind == "marketplace":
-        record = db.session.get(MarketplaceUser, record_id)
-        if record is not None and not record.in_good_standing:
-            record = None
+        found = db.session.execute(
+            select(MarketplaceUser, SignInSession)
+            .join(SignInSession, SignInSession.marketplace_user_id == MarketplaceUser.id)
+            .where(session_matches, MarketplaceUser.in_good_standing)
+        ).one_or_none()
     else:
         return None
-    if record is None or fingerprint(_password_hash(record)) != fp:
+    if found is None:
         return None
-    return SignedIn(kind, record)  # type: ignore[arg-type]
+    record, session_record = found
+    if credential_fingerprint(record) != session_record.credential_fingerprint:
+        return None
+    return SignedIn(kind, record, session_record, token)  # type: ignore[arg-type]
 
 
-def _now_ts() -> float:
-    return datetime.now(UTC).timestamp()
+def issue_session(kind: IdentityKind, record: Contact | MarketplaceUser) -> str:
+    """A new server-side session for this account (flushed, not committed); the identity for the cookie."""
+    _row, token = sessions.start(kind, record.id, credential_fingerprint(record))
+    return f"{kind}:{token}"
 
 
 def sign_in(kind: IdentityKind, record: Contact | MarketplaceUser) -> None:
-    """Start a fresh session for this identity: nothing of the previous session survives (no fixation)."""
+    """Start a fresh session for this identity and commit it: nothing of the previous session survives (no
+    fixation), and the previous session's record is ended."""
     previous_kind = current_user.kind if current_user.is_authenticated else None
-    if remember_browser_zone(record):
-        db.session.commit()
+    remember_browser_zone(record)  # committed below, with the new session
+    if current_user.is_authenticated:
+        sessions.end(current_user.session_record, SessionEndReason.SIGNED_OUT)
     logout_user()
     session.clear()
     session.permanent = True
-    login_user(SignedIn(kind, record))
-    now = _now_ts()
-    session["auth_at"] = now
-    session["seen_at"] = now
+    row, token = sessions.start(kind, record.id, credential_fingerprint(record))
+    record_security_event(record, SecurityAction.SIGNED_IN)
+    db.session.commit()
+    login_user(SignedIn(kind, record, row, token))
     if previous_kind and previous_kind != kind:
         flash(f"You were signed out of {KIND_LABELS[previous_kind]}.", "info")
 
 
 def refresh_identity() -> None:
-    """After a password change: keep this session, with the new fingerprint; every other session ends."""
+    """After a password change (the new hash is set on the record): keep this session, bound to the new password, and
+    end every other session of the account. Commits."""
+    if not current_user.is_authenticated:
+        return
+    current_user.session_record.credential_fingerprint = credential_fingerprint(current_user.record)
+    sessions.end_all(
+        current_user.kind,
+        current_user.record.id,
+        SessionEndReason.PASSWORD_CHANGED,
+        except_id=current_user.session_record.id,
+    )
+    db.session.commit()
+
+
+def sign_out(
+    reason: SessionEndReason = SessionEndReason.SIGNED_OUT, action: SecurityAction = SecurityAction.SIGNED_OUT
+) -> None:
+    """End this browser's session on the server (so a copied cookie fails too) and forget it here."""
     if current_user.is_authenticated:
-        login_user(SignedIn(current_user.kind, current_user.record))
-
-
-def sign_out() -> None:
+        sessions.end(current_user.session_record, reason)
+        record_security_event(current_user.record, action)
+        db.session.commit()
     logout_user()
     session.clear()
 
@@ -121,22 +161,19 @@ def _is_background_request() -> bool:
 
 
 def _enforce_session_limits() -> None:
-    if "auth_at" not in session:
+    if request.endpoint == "static" or "_user_id" not in session or not current_user.is_authenticated:
         return
-    now = _now_ts()
-    idle = current_app.config["SESSION_IDLE_LIMIT"].total_seconds()
-    absolute = current_app.config["SESSION_ABSOLUTE_LIMIT"].total_seconds()
-    if now - session.get("seen_at", 0) > idle or now - session["auth_at"] > absolute:
-        sign_out()
+    if sessions.has_expired(current_user.session_record):
+        sign_out(SessionEndReason.EXPIRED, SecurityAction.SESSION_EXPIRED)
         flash("Your session expired. Please sign in again.", "info")
         return
-    if not _is_background_request():
-        session["seen_at"] = now
+    if not _is_background_request() and sessions.touch(current_user.session_record):
+        db.session.commit()  # before the view runs, so it writes nothing of the view's
 
 
 def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_identity)
-    login_manager.session_protection = None  # sessions are bound by the password fingerprint and time limits
+    login_manager.session_protection = None  # server-side records do this job
     login_manager.login_view = "marketplace.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"

@@ -6,18 +6,25 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app import sessions
 from app.extensions import db
-from models import ActorKind, MarketplaceUser, Review, ReviewReport, Tenant, record_audit
+from app.security_events import SecurityAction, record_security_event
+from models import (
+    ActorKind,
+    MarketplaceUser,
+    Review,
+    ReviewReport,
+    SessionEndReason,
+    Tenant,
+    UserStatus,
+    record_audit,
+)
 from models.types import INT4_MAX
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
 
 
-@marketplace_cli.command("link-tenant")
-@click.option("--email", required=True, help="The marketplace user's e-mail address.")
-@click.option("--tenant", "tenant_slug", required=True, help="The breeder's tenant slug.")
-def link_tenant_command(email: str, tenant_slug: str) -> None:
-    """Link a marketplace user to a breeder (tenant) as verified, and record it in the audit trail."""
+def _one_user_by_email(email: str) -> MarketplaceUser:
     address = email.strip().lower()
     users = list(
         db.session.scalars(
@@ -34,10 +41,18 @@ def link_tenant_command(email: str, tenant_slug: str) -> None:
             f"{len(users)} marketplace users have e-mail {email.strip()!r} (in different cases); "
             "make the addresses distinct first."
         )
+    return users[0]
+
+
+@marketplace_cli.command("link-tenant")
+@click.option("--email", required=True, help="The marketplace user's e-mail address.")
+@click.option("--tenant", "tenant_slug", required=True, help="The breeder's tenant slug.")
+def link_tenant_command(email: str, tenant_slug: str) -> None:
+    """Link a marketplace user to a breeder (tenant) as verified, and record it in the audit trail."""
+    user = _one_user_by_email(email)
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug.strip()))
     if tenant is None:
         raise click.ClickException(f"No tenant with slug {tenant_slug.strip()!r}.")
-    user = users[0]
 
     before = {"tenant_id": user.tenant_id, "tenant_verified": user.tenant_verified}
     if before == {"tenant_id": tenant.id, "tenant_verified": True}:
@@ -123,3 +138,48 @@ def reported_reviews_command(limit: int) -> None:
         click.echo(
             f"{row.id}\t{row.reports} report(s)\tprovider {row.provider_user_id}\t{state}\t{text[:80]}"
         )
+
+
+# --- suspensions ------------------------------------------------------------------------------------------------
+
+
+@marketplace_cli.command("suspend")
+@click.option("--email", required=True, help="The marketplace user's e-mail address.")
+@click.option("--reason", default="", help="Why, for the audit trail (optional).")
+def suspend_command(email: str, reason: str) -> None:
+    """Suspend a marketplace user: they are signed out everywhere at once and cannot sign in."""
+    user = _one_user_by_email(email)
+    if user.status == UserStatus.SUSPENDED:
+        click.echo(f"{user.email} is already suspended. Nothing changed.")
+        return
+    before = user.status
+    user.status = UserStatus.SUSPENDED
+    ended = sessions.end_all("marketplace", user.id, SessionEndReason.SUSPENDED)
+    record_security_event(
+        user,
+        SecurityAction.SUSPENDED,
+        actor_kind=ActorKind.CLI,
+        detail={"status_before": before, "reason": reason.strip()[:500] or None, "sessions_ended": ended},
+    )
+    db.session.commit()
+    click.echo(f"Suspended {user.email}; signed out of {ended} session(s). Recorded in the audit trail.")
+
+
+@marketplace_cli.command("reinstate")
+@click.option("--email", required=True, help="The marketplace user's e-mail address.")
+@click.option("--reason", default="", help="Why, for the audit trail (optional).")
+def reinstate_command(email: str, reason: str) -> None:
+    """Lift a suspension: the user may sign in again."""
+    user = _one_user_by_email(email)
+    if user.status != UserStatus.SUSPENDED:
+        click.echo(f"{user.email} is not suspended (status {user.status or 'active'}). Nothing changed.")
+        return
+    user.status = UserStatus.ACTIVE
+    record_security_event(
+        user,
+        SecurityAction.REINSTATED,
+        actor_kind=ActorKind.CLI,
+        detail={"reason": reason.strip()[:500] or None},
+    )
+    db.session.commit()
+    click.echo(f"Reinstated {user.email}. Recorded in the audit trail.")

@@ -58,6 +58,4 @@ def user_key() -> str:
     """The signed-in user's id (only used behind marketplace_login_required), else the address."""
     from flask_login import current_user
 
-    return (
-        f"pay|marketplace|{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
-    )
+    return f"pay|marketplace|{current_user.account_key if current_user.is_authenticated else request.remote_addr}"

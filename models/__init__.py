@@ -33,6 +33,7 @@ from models.sales import (
     platform_fee_cents,
 )
 from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
+from models.security import SessionEndReason, SignInSession, TwoFactorCredential, TwoFactorRecoveryCode
 from models.tenancy import Contact, Party, PartyType, Tenant
 from models.webhooks import StripeEvent
 
@@ -69,12 +70,16 @@ __all__ = [
     "Review",
     "ReviewReport",
     "ServiceListing",
+    "SessionEndReason",
+    "SignInSession",
     "SoftDelete",
     "StripeEvent",
     "Tenant",
     "TenantOwned",
     "ThreadStatus",
     "TransactionStatus",
+    "TwoFactorCredential",
+    "TwoFactorRecoveryCode",
     "UserStatus",
     "UserType",
     "allocate_invoice_number",

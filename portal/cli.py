@@ -7,9 +7,10 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.security_events import SecurityAction, record_security_event
 from app.templating import format_duration
 from app.tokens import PORTAL_INVITE
-from models import Contact, Tenant, tenant_scope
+from models import ActorKind, Contact, Tenant, tenant_scope
 from portal.accounts.invites import set_password_url
 
 portal_cli = AppGroup("portal", help="Client portal administration.")
@@ -38,6 +39,7 @@ def invite_command(tenant_slug: str, email: str) -> None:
         )
     contact = matches[0]
     contact.portal_enabled = True
+    record_security_event(contact, SecurityAction.INVITED, actor_kind=ActorKind.CLI)
     db.session.commit()
     click.echo(f"Portal access enabled for {contact.display_name} <{contact.email}> at {tenant.name}.")
     click.echo(

@@ -43,4 +43,6 @@ def account_key() -> str:
 def contact_key() -> str:
     from flask_login import current_user
 
-    return f"pay|{_slug()}|{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"
+    return (
+        f"pay|{_slug()}|{current_user.account_key if current_user.is_authenticated else get_remote_address()}"
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -19,6 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.auth import issue_session
 from app.extensions import db, limiter
 from app.storage import EXTENSION as STORAGE
 from app.storage import FilesystemStorage
@@ -152,18 +152,14 @@ def login_as(client: FlaskClient):
 
     For tests about what a signed-in person may do; the login forms have their own tests.
     """
-    from app.auth import SignedIn
     from models import Contact
 
     def sign_in(record) -> None:
         kind = "contact" if isinstance(record, Contact) else "marketplace"
-        now = datetime.now(UTC).timestamp()
         with client.session_transaction() as session:
             session.clear()
-            session["_user_id"] = SignedIn(kind, record).get_id()
+            session["_user_id"] = issue_session(kind, record)
             session["_fresh"] = True
-            session["auth_at"] = now
-            session["seen_at"] = now
             session.permanent = True
 
     return sign_in

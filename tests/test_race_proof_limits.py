@@ -9,14 +9,13 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.auth import SignedIn
+from app.auth import issue_session
 from app.extensions import db, limiter
 from models import Contact, MarketplaceUser, MessageThread
 from tests.conftest import csrf_token_from
@@ -61,11 +60,11 @@ def _signed_in(app: Flask, kind: str, record_id: int, path: str) -> tuple[FlaskC
     client = app.test_client()
     with app.app_context():
         model = MarketplaceUser if kind == "marketplace" else Contact
-        identity = SignedIn(kind, db.session.get(model, record_id)).get_id()
+        identity = issue_session(kind, db.session.get(model, record_id))
+        db.session.commit()
         db.session.remove()
-    now = datetime.now(UTC).timestamp()
     with client.session_transaction() as session:
-        session.update({"_user_id": identity, "_fresh": True, "auth_at": now, "seen_at": now})
+        session.update({"_user_id": identity, "_fresh": True})
     return client, csrf_token_from(client.get(path).get_data(as_text=True))
 
 

@@ -12,7 +12,10 @@ from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.auth import sign_in, sign_out
+from app import account_security, sessions
+from app.account_security import routes as account_security_routes
+from app.account_security.pending import continue_sign_in
+from app.auth import sign_out
 from app.extensions import db, limiter
 from app.forms import render_form
 from app.links import external_url
@@ -20,6 +23,7 @@ from app.local_time import BROWSER_ZONE_FIELD, valid_zone
 from app.mail import send_template
 from app.passwords import hash_password, needs_rehash, verify_password
 from app.redirects import safe_next
+from app.security_events import SecurityAction, record_security_event
 from app.throttling import limit_failed_attempts, mark_failed_attempt
 from app.tokens import (
     MARKETPLACE_RESET,
@@ -40,12 +44,30 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.accounts.queries import user_by_email
-from models import MarketplaceUser, UserStatus
+from models import ActorKind, MarketplaceUser, SessionEndReason, UserStatus
 
 INACTIVE_MESSAGES = {
     UserStatus.SUSPENDED: "This account is suspended. Please contact support.",
     UserStatus.BANNED: "This account has been closed.",
 }
+
+
+def _account_in_good_standing(user_id: int) -> MarketplaceUser | None:
+    user = db.session.get(MarketplaceUser, user_id)
+    return user if user is not None and user.in_good_standing else None
+
+
+MARKETPLACE = account_security.Face(
+    kind="marketplace",
+    blueprint="marketplace",
+    layout="base.html",
+    site_name=lambda: "Breeder Marketplace",
+    url_values=dict,
+    template_context=dict,
+    signed_in_account=signed_in_marketplace_user,
+    find_account=_account_in_good_standing,
+    password_hash=lambda user: user.password_hash,  # type: ignore[union-attr]
+)
 
 
 def _verify_binding(user: MarketplaceUser) -> str:
@@ -158,9 +180,11 @@ def login() -> str | tuple[str, int] | BaseResponse:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
                 db.session.commit()
-            sign_in("marketplace", user)
-            return redirect(next_url or _landing_for(user))
+            return continue_sign_in(MARKETPLACE, user, next_url or _landing_for(user))
         form.form_errors.append("The e-mail or password is incorrect.")
+        if user is not None:
+            record_security_event(user, SecurityAction.SIGN_IN_FAILED, actor_kind=ActorKind.SYSTEM)
+            db.session.commit()
     if form.is_submitted():
         mark_failed_attempt()
     return render_form("marketplace/accounts/login.html", form, next_url=next_url)
@@ -198,10 +222,9 @@ def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
     if not user.in_good_standing:
         flash(EMAIL_CONFIRMED, "success")
         return redirect(url_for("marketplace.login"))
-    # sign_in starts a fresh session: a message flashed before it would be cleared with the old one.
-    sign_in("marketplace", user)
-    flash(EMAIL_CONFIRMED, "success")
-    return redirect(_landing_for(user))
+    response = continue_sign_in(MARKETPLACE, user, _landing_for(user))
+    flash(EMAIL_CONFIRMED, "success")  # after: signing in starts a fresh session, which would drop it
+    return response
 
 
 @bp.post("/verify-email/resend")
@@ -245,11 +268,16 @@ def reset_password(token: str) -> str | tuple[str, int] | BaseResponse:
     if form.validate_on_submit():
         user.password_hash = hash_password(form.password.data)
         user.email_verified = True  # the link reached the mailbox, which is what verification proves
+        sessions.end_all("marketplace", user.id, SessionEndReason.PASSWORD_CHANGED)
+        record_security_event(user, SecurityAction.PASSWORD_RESET)
         db.session.commit()
         if not user.in_good_standing:
             flash("Your password is changed, but this account cannot sign in.", "info")
             return redirect(url_for("marketplace.login"))
-        sign_in("marketplace", user)
+        response = continue_sign_in(MARKETPLACE, user, _landing_for(user))
         flash("Your password is changed.", "success")
-        return redirect(_landing_for(user))
+        return response
     return render_form("marketplace/accounts/reset_password.html", form)
+
+
+account_security_routes.register(bp, MARKETPLACE, marketplace_login_required)

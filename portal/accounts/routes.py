@@ -1,17 +1,22 @@
-"""Portal accounts: sign in and out, invite and reset links, change password."""
+"""Portal accounts: sign in and out (with a two-factor code when it is on), invite and reset links, change password,
+and the security pages (app.account_security)."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.auth import refresh_identity, sign_in, sign_out
+from app import account_security, sessions
+from app.account_security import routes as account_security_routes
+from app.account_security.pending import continue_sign_in
+from app.auth import refresh_identity, sign_out
 from app.extensions import db, limiter
 from app.forms import render_form
 from app.mail import send_template
 from app.passwords import hash_password, needs_rehash, password_problems, verify_password
+from app.security_events import SecurityAction, record_security_event
 from app.tokens import PORTAL_RESET, TokenInvalid
-from models import Contact, Tenant
+from models import ActorKind, Contact, SessionEndReason, Tenant
 from models.types import utcnow
 from portal import bp, limits
 from portal.access import (
@@ -22,7 +27,7 @@ from portal.access import (
 )
 from portal.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.accounts.invites import contact_from_set_password_token, set_password_url
-from portal.accounts.queries import portal_contact_by_email
+from portal.accounts.queries import portal_contact_by_email, portal_contact_by_id
 from portal.tenancy import portal_tenant
 
 # One message for an unknown e-mail, a wrong password and a disabled portal: nothing to enumerate.
@@ -40,10 +45,23 @@ def _password_inputs(contact: Contact, tenant: Tenant) -> list[str]:
     return [v for v in (contact.email, contact.first_name, contact.last_name, tenant.name, tenant.slug) if v]
 
 
-def _start_portal_session(contact: Contact) -> None:
+PORTAL = account_security.Face(
+    kind="contact",
+    blueprint="portal",
+    layout="portal/_layout.html",
+    site_name=lambda: portal_tenant().name,
+    url_values=lambda: {"tenant_slug": portal_tenant().slug},
+    template_context=lambda: {"tenant": portal_tenant()},
+    signed_in_account=signed_in_contact,
+    find_account=portal_contact_by_id,
+    password_hash=lambda contact: contact.portal_password_hash,  # type: ignore[union-attr]
+)
+
+
+def _start_portal_session(contact: Contact, next_url: str) -> Response:
     contact.portal_last_login = utcnow()
     db.session.commit()
-    sign_in("contact", contact)
+    return continue_sign_in(PORTAL, contact, next_url)
 
 
 @bp.get("/")
@@ -68,9 +86,13 @@ def login(tenant_slug: str) -> FormPage:
         if verify_password(stored_hash, form.password.data) and contact and stored_hash:
             if needs_rehash(stored_hash):
                 contact.portal_password_hash = hash_password(form.password.data)
-            _start_portal_session(contact)
-            return redirect(portal_safe_next(form.next.data, tenant.slug) or _invoices_url(tenant))
+            return _start_portal_session(
+                contact, portal_safe_next(form.next.data, tenant.slug) or _invoices_url(tenant)
+            )
         limits.mark_failed_attempt()
+        if contact is not None:
+            record_security_event(contact, SecurityAction.SIGN_IN_FAILED, actor_kind=ActorKind.SYSTEM)
+            db.session.commit()
         form.form_errors.append(SIGN_IN_FAILED)
     return render_form("portal/accounts/login.html", form, tenant=tenant)
 
@@ -121,10 +143,16 @@ def set_password(tenant_slug: str, token: str) -> FormPage:
     if form.validate_on_submit():
         problems = password_problems(form.password.data, _password_inputs(contact, tenant))
         if not problems:
+            invited = contact.portal_password_hash is None
             contact.portal_password_hash = hash_password(form.password.data)
-            _start_portal_session(contact)
+            sessions.end_all("contact", contact.id, SessionEndReason.PASSWORD_CHANGED)
+            record_security_event(
+                contact,
+                SecurityAction.PASSWORD_SET_FROM_INVITE if invited else SecurityAction.PASSWORD_RESET,
+            )
+            response = _start_portal_session(contact, _invoices_url(tenant))
             flash("Your password is set. Welcome!", "info")
-            return redirect(_invoices_url(tenant))
+            return response
         form.password.errors = [*form.password.errors, *problems]
     return render_form("portal/accounts/set_password.html", form, tenant=tenant, contact=contact, token=token)
 
@@ -144,8 +172,11 @@ def change_password(tenant_slug: str) -> FormPage:
             form.password.errors = problems
         else:
             contact.portal_password_hash = hash_password(form.password.data)
-            db.session.commit()
+            record_security_event(contact, SecurityAction.PASSWORD_CHANGED)
             refresh_identity()
             flash("Your password is changed. Any other signed-in devices were signed out.", "info")
             return redirect(_invoices_url(tenant))
     return render_form("portal/accounts/change_password.html", form, tenant=tenant)
+
+
+account_security_routes.register(bp, PORTAL, portal_login_required)

@@ -10,13 +10,12 @@ import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.auth import SignedIn
+from app.auth import issue_session
 from app.extensions import db
 from marketplace.messaging.queries import unread_total
 from models import Message, MessageThread
@@ -40,12 +39,12 @@ def _signed_in_client(app: Flask, user_id: int):
         from models import MarketplaceUser
 
         user = db.session.get(MarketplaceUser, user_id)
-        identity = SignedIn("marketplace", user).get_id()
+        identity = issue_session("marketplace", user)
+        db.session.commit()
         db.session.remove()
     client = app.test_client()
-    now = datetime.now(UTC).timestamp()
     with client.session_transaction() as session:
-        session.update({"_user_id": identity, "_fresh": True, "auth_at": now, "seen_at": now})
+        session.update({"_user_id": identity, "_fresh": True})
     token = csrf_token_from(client.get("/messages").get_data(as_text=True))
     return client, token
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.extensions import db
 from models import Message, MessageThread
 from tests.marketplace.messaging.conftest import make_thread, thread_messages
+from tests.sessions import age_session, session_of
 
 
 def _reload(thread: MessageThread) -> MessageThread:
@@ -244,12 +245,11 @@ def test_messages_are_stored_with_the_sender_from_the_session_not_the_form(
 def test_the_pages_own_polling_does_not_keep_an_idle_session_alive(client, login_as, buyer, conversation):
     login_as(buyer)
     poll = f"/messages/{conversation.id}/updates?after=0&seen=0"
-    now = datetime.now(UTC).timestamp()
-    with client.session_transaction() as state:
-        state["seen_at"] = now - 29 * 60  # the person last did something 29 minutes ago
+    # The person last did something 29 minutes ago.
+    row = age_session(client, idle=timedelta(minutes=29), since_sign_in=timedelta(hours=1))
+    last_used = row.last_used_at
     assert client.get(poll, headers={"HX-Request": "true"}).status_code in (200, 204)
-    with client.session_transaction() as state:
-        assert state["seen_at"] == now - 29 * 60  # a poll is not the person being active
-        state["seen_at"] = now - 31 * 60
+    assert session_of(client).last_used_at == last_used  # a poll is not the person being active
+    age_session(client, idle=timedelta(minutes=31), since_sign_in=timedelta(hours=1))
     response = client.get(poll, headers={"HX-Request": "true"})
     assert response.status_code == 204 and "HX-Redirect" in response.headers  # signed out: sent to sign in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from app.extensions import db
 from models import Contact
 from tests.factories import PASSWORD, ContactFactory, PartyFactory
 from tests.portal.conftest import PortalWorld
+from tests.sessions import age_session, session_of
 
 SIGN_IN_FAILED = "That e-mail and password do not match an account with portal access."
 
@@ -100,7 +101,8 @@ def test_signing_in_starts_a_fresh_session(world: PortalWorld, portal_login, cli
 
     with client.session_transaction() as after:
         assert "planted_by_attacker" not in after
-        assert after["_user_id"].startswith(f"contact:{world.client_contact.id}:")
+        assert after["_user_id"].startswith("contact:")
+    assert session_of(client).contact_id == world.client_contact.id
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(world: PortalWorld, portal_login):
@@ -181,16 +183,9 @@ def test_signed_in_client_visiting_login_goes_to_invoices(world: PortalWorld, lo
     assert response.headers["Location"] == "/portal/sunny/invoices"
 
 
-def _age_session(client, *, idle: timedelta, since_sign_in: timedelta) -> None:
-    now = datetime.now(UTC).timestamp()
-    with client.session_transaction() as state:
-        state["seen_at"] = now - idle.total_seconds()
-        state["auth_at"] = now - since_sign_in.total_seconds()
-
-
 def test_session_ends_after_thirty_idle_minutes(world: PortalWorld, login_as, client):
     login_as(world.client_contact)
-    _age_session(client, idle=timedelta(minutes=31), since_sign_in=timedelta(hours=1))
+    age_session(client, idle=timedelta(minutes=31), since_sign_in=timedelta(hours=1))
 
     response = client.get("/portal/sunny/invoices")
 
@@ -200,14 +195,14 @@ def test_session_ends_after_thirty_idle_minutes(world: PortalWorld, login_as, cl
 
 def test_session_stays_alive_while_the_client_is_active(world: PortalWorld, login_as, client):
     login_as(world.client_contact)
-    _age_session(client, idle=timedelta(minutes=29), since_sign_in=timedelta(hours=11))
+    age_session(client, idle=timedelta(minutes=29), since_sign_in=timedelta(hours=11))
 
     assert client.get("/portal/sunny/invoices").status_code == 200
 
 
 def test_session_ends_twelve_hours_after_sign_in_even_when_active(world: PortalWorld, login_as, client):
     login_as(world.client_contact)
-    _age_session(client, idle=timedelta(minutes=1), since_sign_in=timedelta(hours=12, minutes=1))
+    age_session(client, idle=timedelta(minutes=1), since_sign_in=timedelta(hours=12, minutes=1))
 
     response = client.get("/portal/sunny/invoices")
 

@@ -18,7 +18,7 @@ from app.tokens import PORTAL_RESET as RESET
 from models import Contact
 from portal.accounts import routes
 from portal.accounts.invites import set_password_token
-from tests.conftest import FreshContextClient
+from tests.conftest import FreshContextClient, csrf_token_from
 from tests.factories import PASSWORD, ContactFactory, PartyFactory
 from tests.portal.conftest import PortalWorld
 
@@ -200,11 +200,12 @@ def test_changing_the_password_ends_other_sessions_but_keeps_this_one(
     other_device = app.test_client()
     assert isinstance(client, FreshContextClient)
     other_device.__class__ = FreshContextClient
+    token = csrf_token_from(other_device.get("/portal/sunny/login").get_data(as_text=True))
+    other_device.post(
+        "/portal/sunny/login",
+        data={"email": "client@example.test", "password": PASSWORD, "csrf_token": token},
+    )
     portal_login("sunny", "client@example.test")
-    with client.session_transaction() as state:
-        signed_in_cookie = dict(state)
-    with other_device.session_transaction() as state:
-        state.update(signed_in_cookie)
     assert other_device.get("/portal/sunny/invoices").status_code == 200
 
     response = _change(client, csrf, PASSWORD)

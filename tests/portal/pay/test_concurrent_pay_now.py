@@ -11,13 +11,12 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.auth import SignedIn
+from app.auth import issue_session
 from app.extensions import db
 from models import Contact, Invoice, Payment
 from tests.conftest import csrf_token_from
@@ -47,12 +46,12 @@ def _client_with_an_invoice(app: Flask, number: str) -> tuple[int, int]:
 
 def _tab(app: Flask, contact_id: int, invoice_id: int):
     with app.app_context():
-        identity = SignedIn("contact", db.session.get(Contact, contact_id)).get_id()
+        identity = issue_session("contact", db.session.get(Contact, contact_id))
+        db.session.commit()
         db.session.remove()
     client = app.test_client()
-    now = datetime.now(UTC).timestamp()
     with client.session_transaction() as session:
-        session.update({"_user_id": identity, "_fresh": True, "auth_at": now, "seen_at": now})
+        session.update({"_user_id": identity, "_fresh": True})
     token = csrf_token_from(client.get(f"/portal/sunny/invoices/{invoice_id}/pay").get_data(as_text=True))
     return client, token
 
