@@ -96,7 +96,9 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     app.register_blueprint(portal_bp, url_prefix="/portal/<tenant_slug>")
     app.register_blueprint(marketplace_bp)
 
+    import documents
     import payments
 
+    documents.init_app(app)
     payments.init_app(app)
     return app

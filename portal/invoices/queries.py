@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, InvoiceStatus, Payment
+from models.billing import MONEY_RECEIVED
 from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
@@ -55,6 +56,25 @@ def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
             selectinload(Invoice.line_items),
             selectinload(Invoice.payments).selectinload(Payment.refunds),
             joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
+        )
+    )
+
+
+def receipt_for_contact_or_404(contact: Contact, invoice_id: int, payment_id: int) -> Payment:
+    """A payment whose money arrived, on one of the contact's visible invoices, with what its receipt shows;
+    anyone else's (or one that never arrived) is a 404."""
+    return db.one_or_404(
+        select(Payment)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(
+            _shown_to(contact),
+            Invoice.id == invoice_id,
+            Payment.id == payment_id,
+            Payment.status.in_(MONEY_RECEIVED),
+        )
+        .options(
+            selectinload(Payment.refunds),
+            joinedload(Payment.invoice).joinedload(Invoice.client_party),
         )
     )
 
