@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import Page, expect
 
-from tests.e2e.marketplace_pages import open_conversation_with, sign_in
+from tests.e2e.marketplace_pages import open_conversation_with, portal_sign_in, sign_in
 
 NARROW_PHONE = {"width": 375, "height": 740}
 
@@ -37,20 +35,12 @@ def _rows(page: Page) -> list[int]:
     return page.evaluate(NAV_ROWS)
 
 
-def _portal_sign_in(page: Page) -> None:
-    page.goto("/portal/sunny-acres/login")
-    page.get_by_label("E-mail").fill("client@example.com")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
-
-
 def test_the_phone_navigation_fits_on_two_rows_at_375_px(new_page):
     for who in ("seller@example.com", "buyer@example.com", None, "portal"):
         page = new_page()
         page.set_viewport_size(NARROW_PHONE)
         if who == "portal":
-            _portal_sign_in(page)
+            portal_sign_in(page)
         elif who:
             sign_in(page, who)
         page.goto("/portal/sunny-acres/invoices" if who == "portal" else "/listings")
