@@ -27,6 +27,7 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 BODY_SIZE = 10
 LINE_HEIGHT = 6
 MUTED = (90, 90, 90)
+BOLD = FontFace(emphasis="BOLD")
 
 
 def _date(value) -> str:
@@ -88,18 +89,31 @@ class _Document(FPDF):
 
     def facts(self, rows: Sequence[tuple[str, str]]) -> None:
         """Label and value pairs, as the pages' description lists."""
+        self.pairs(
+            [(label, value, False) for label, value in rows], (35, 145), Align.L, self.epw, bold_labels=True
+        )
+
+    def pairs(
+        self,
+        rows: Sequence[tuple[str, str, bool]],
+        col_widths: tuple[int, int],
+        align: Align,
+        width: float,
+        bold_labels: bool = False,
+    ) -> None:
+        """Two borderless columns, `align`ed on the page and in their cells; a row marked True is bold."""
         with self.table(
-            col_widths=(35, 145),
+            col_widths=col_widths,
             first_row_as_headings=False,
             borders_layout=TableBordersLayout.NONE,
-            text_align=(Align.L, Align.L),
+            text_align=(align, align),
             line_height=LINE_HEIGHT,
-            align=Align.L,
-            width=self.epw,
+            width=width,
+            align=align,
         ) as table:
-            for label, value in rows:
-                row = table.row()
-                row.cell(label, style=FontFace(emphasis="BOLD"))
+            for label, value, bold in rows:
+                row = table.row(style=BOLD if bold else None)
+                row.cell(label, style=BOLD if bold_labels else None)
                 row.cell(value)
 
     def grid(self, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> None:
@@ -111,7 +125,7 @@ class _Document(FPDF):
             text_align=align,
             line_height=LINE_HEIGHT,
             borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            headings_style=FontFace(emphasis="BOLD"),
+            headings_style=BOLD,
             width=self.epw,
             align=Align.L,
         ) as table:
@@ -161,20 +175,19 @@ def invoice_pdf(invoice: Invoice, tenant: Tenant) -> bytes:
 
     totals = invoice_totals(invoice)
     document.ln(3)
-    with document.table(
-        col_widths=(106, 37),
-        first_row_as_headings=False,
-        borders_layout=TableBordersLayout.NONE,
-        text_align=(Align.R, Align.R),
-        line_height=LINE_HEIGHT,
-        width=143,
-        align=Align.R,
-    ) as table:
-        for line in totals.lines:
-            style = FontFace(emphasis="BOLD") if line.css_class in ("total-row", "balance-row") else None
-            row = table.row(style=style)
-            row.cell(line.label)
-            row.cell(f"{line.sign.value} {format_money(line.cents, currency)}".strip())
+    document.pairs(
+        [
+            (
+                line.label,
+                f"{line.sign.value} {format_money(line.cents, currency)}".strip(),
+                line.css_class in ("total-row", "balance-row"),  # bold on the page too
+            )
+            for line in totals.lines
+        ],
+        (106, 37),
+        Align.R,
+        143,
+    )
     if totals.deposit is not None:
         document.ln(1)
         document.muted(totals.deposit.sentence)
