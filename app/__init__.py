@@ -77,7 +77,7 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from app import auth, cli, errors, security, storage, templating, uploads
+    from app import auth, cli, errors, favicon, security, storage, templating, uploads
 
     auth.init_app(app)
     security.init_app(app)
@@ -85,6 +85,7 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     uploads.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    favicon.init_app(app)
     cli.init_app(app)
 
     from marketplace import bp as marketplace_bp
@@ -96,7 +97,9 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     app.register_blueprint(portal_bp, url_prefix="/portal/<tenant_slug>")
     app.register_blueprint(marketplace_bp)
 
+    import documents
     import payments
 
+    documents.init_app(app)
     payments.init_app(app)
     return app

@@ -40,7 +40,7 @@ PRICE_TYPES: dict[PriceType, str] = {
     PriceType.QUOTE: "Ask for a quote",
 }
 PRICE_SUFFIXES: dict[PriceType, str] = {
-    PriceType.FIXED: "fixed",
+    PriceType.FIXED: "flat rate",
     PriceType.HOURLY: "/ hour",
     PriceType.DAILY: "/ day",
     PriceType.PER_SESSION: "/ session",
@@ -56,7 +56,7 @@ def state_label(code: str | None) -> str:
 
 
 def price_label(price_cents: int | None, price_type: str | None, currency: str | None = "USD") -> str:
-    """'$45.00 / hour', '$300.00 fixed', 'Ask for a quote'."""
+    """'$45.00 / hour', '$300.00 flat rate', 'Ask for a quote'."""
     if price_type == PriceType.QUOTE or price_cents is None:
         return "Ask for a quote"
     suffix = PRICE_SUFFIXES.get(price_type or "", "")

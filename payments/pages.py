@@ -26,6 +26,7 @@ from app.extensions import htmx
 from app.forms import render_form
 from app.security import allow_on_this_page
 from app.templating import render_page_or_block
+from documents.links import DocumentLinks
 from models import Invoice, Payment, PaymentStatus
 from payments.forms import PayForm
 from payments.gateway import Gateway, gateway, payments_enabled
@@ -71,6 +72,7 @@ class PaymentFace:
     layout: str
     title_suffix: str
     payment_or_404: Callable[[int, int], Payment]
+    documents: DocumentLinks  # where the face serves the receipt's PDF
     url_args: Mapping[str, Any] = field(default_factory=dict)
 
     def pay_url(self, invoice_id: int, **args: Any) -> str:

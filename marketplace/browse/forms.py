@@ -30,14 +30,20 @@ SORTS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Cursor:
-    """A position in one sort order: the sort key of a row and its id (keyset pagination)."""
+    """A position in one sort order: the sort key of a row and its id (keyset pagination), and where that row
+    stood in the results (1 for the first), so the next page can say "Showing 21–40" without counting the rows
+    before it. A cursor without a position (an older link) still pages; the page then gives no range."""
 
     sort: str
     key: str  # PostgreSQL's text form of the sort key; cast back to its type in the query
     listing_id: int
+    position: int | None = None
 
     def encode(self) -> str:
-        raw = json.dumps([self.sort, self.key, self.listing_id], separators=(",", ":"))
+        fields = [self.sort, self.key, self.listing_id]
+        if self.position is not None:
+            fields.append(self.position)
+        raw = json.dumps(fields, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -46,16 +52,19 @@ class Cursor:
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            cursor_sort, key, listing_id = json.loads(raw)
+            cursor_sort, key, listing_id, *rest = json.loads(raw)
         except (ValueError, TypeError):
             return None
-        if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
-            return None
-        if not 0 <= listing_id <= INT4_MAX:
+        if cursor_sort != sort or not _is_int_in(listing_id, 0, INT4_MAX):
             return None
         if not isinstance(key, str) or len(key) > 40 or not _key_is_valid(sort, key):
             return None
-        return cls(sort, key, listing_id)
+        position = rest[0] if len(rest) == 1 and _is_int_in(rest[0], 1, INT4_MAX) else None
+        return cls(sort, key, listing_id, position)
+
+
+def _is_int_in(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 # The text forms PostgreSQL gives the sort keys (cast(key AS text)). A forged cursor is checked against these

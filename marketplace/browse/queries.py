@@ -9,7 +9,7 @@ page of one set of filters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -122,9 +122,21 @@ class ResultRow:
 class BrowsePage:
     rows: list[ResultRow]
     category_counts: dict[str, int]
+    # Exact: the category counts are taken for the chips anyway (cached per set of filters), so the total costs
+    # nothing more; never an estimate (marketplace.browse.facets says what the counts cost).
     total: int
     next_cursor: Cursor | None
     previous_cursor: Cursor | None
+    first_position: int | None = None  # the first row's place in the results, when the cursor carried it
+
+    @property
+    def shown_range(self) -> tuple[int, int] | None:
+        """(41, 60) for "Showing 41–60 of …", or None when the page cannot say where it is (an older link, or
+        listings that changed since the previous page so far that the place no longer fits the total)."""
+        if not self.rows or self.first_position is None:
+            return None
+        last = self.first_position + len(self.rows) - 1
+        return (self.first_position, last) if last <= self.total else None
 
 
 KEY_TYPES: dict[str, Any] = {
@@ -219,13 +231,28 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         for row in listing_rows
     ]
     total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
+    first = _first_position(cursor, backwards, has_more, len(rows))
     if backwards:
         next_cursor = rows[-1].cursor if rows else None
         previous_cursor = rows[0].cursor if rows and has_more else None
     else:
         next_cursor = rows[-1].cursor if rows and has_more else None
         previous_cursor = rows[0].cursor if rows and cursor is not None else None
-    return BrowsePage(rows, counts, total, next_cursor, previous_cursor)
+    if first is not None and next_cursor is not None:
+        next_cursor = replace(next_cursor, position=first + len(rows) - 1)
+    if first is not None and previous_cursor is not None:
+        previous_cursor = replace(previous_cursor, position=first)
+    return BrowsePage(rows, counts, total, next_cursor, previous_cursor, first)
+
+
+def _first_position(cursor: Cursor | None, backwards: bool, has_more: bool, shown: int) -> int | None:
+    """Where this page starts: 1 without a cursor or when "Previous" reached the start, right after the row a
+    "Next" cursor names, or right before the row a "Previous" cursor names, counted back by the rows shown."""
+    if cursor is None or (backwards and not has_more):
+        return 1
+    if cursor.position is None:
+        return None
+    return max(1, cursor.position - shown) if backwards else cursor.position + 1
 
 
 def _in_order(columns: Any, descending: bool) -> tuple[ColumnElement[Any], ...]:

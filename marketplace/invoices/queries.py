@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, MarketplaceUser, Payment, Tenant
+from models.billing import MONEY_RECEIVED
 
 PER_BREEDER_LIMIT = 100
 
@@ -51,17 +52,31 @@ def invoice_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int) 
     )
 
 
-def payment_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int, payment_id: int) -> Payment:
-    """An online payment on one of the user's invoices (the rule above); anyone else's is a 404."""
-    return db.one_or_404(
+def _payment_of(user_id: int, invoice_id: int, payment_id: int) -> Select[tuple[Payment]]:
+    return (
         select(Payment)
         .join(Invoice, Payment.invoice_id == Invoice.id)
         .join(Contact, _invoice_of_contact())
-        .where(
-            _linked_contact(user.id),
-            Invoice.id == invoice_id,
-            Payment.id == payment_id,
-            Payment.stripe_payment_intent_id.is_not(None),
+        .where(_linked_contact(user_id), Invoice.id == invoice_id, Payment.id == payment_id)
+    )
+
+
+def payment_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int, payment_id: int) -> Payment:
+    """An online payment on one of the user's invoices (the rule above); anyone else's is a 404."""
+    return db.one_or_404(
+        _payment_of(user.id, invoice_id, payment_id).where(Payment.stripe_payment_intent_id.is_not(None))
+    )
+
+
+def receipt_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int, payment_id: int) -> Payment:
+    """A payment whose money arrived, on one of the user's invoices, with what its receipt shows (its invoice's
+    breeder and client); anyone else's, or one that never arrived, is a 404."""
+    return db.one_or_404(
+        _payment_of(user.id, invoice_id, payment_id)
+        .where(Payment.status.in_(MONEY_RECEIVED))
+        .options(
+            selectinload(Payment.refunds),
+            joinedload(Payment.invoice).options(joinedload(Invoice.tenant), joinedload(Invoice.client_party)),
         )
     )
 

@@ -10,6 +10,7 @@ GET /account/invoices/<id>/payments/<payment id>  "Processing", then "Paid" with
 from __future__ import annotations
 
 from app.extensions import limiter
+from documents.links import MARKETPLACE_LINKS
 from marketplace import bp, limits
 from marketplace.access import marketplace_login_required, signed_in_marketplace_user
 from marketplace.invoices.queries import (
@@ -30,6 +31,7 @@ def _face() -> PaymentFace:
         payment_or_404=lambda invoice_id, payment_id: payment_for_marketplace_user_or_404(
             signed_in_marketplace_user(), invoice_id, payment_id
         ),
+        documents=MARKETPLACE_LINKS,
     )
 
 

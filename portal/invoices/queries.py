@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, InvoiceStatus, Payment
+from models.billing import MONEY_RECEIVED
 from models.types import utcnow
 from portal.invoices.forms import InvoiceFilter
 
@@ -55,6 +56,25 @@ def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
             selectinload(Invoice.line_items),
             selectinload(Invoice.payments).selectinload(Payment.refunds),
             joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
+        )
+    )
+
+
+def receipt_for_contact_or_404(contact: Contact, invoice_id: int, payment_id: int) -> Payment:
+    """A payment whose money arrived, on one of the contact's visible invoices, with what its receipt shows;
+    anyone else's (or one that never arrived) is a 404."""
+    return db.one_or_404(
+        select(Payment)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(
+            _shown_to(contact),
+            Invoice.id == invoice_id,
+            Payment.id == payment_id,
+            Payment.status.in_(MONEY_RECEIVED),
+        )
+        .options(
+            selectinload(Payment.refunds),
+            joinedload(Payment.invoice).joinedload(Invoice.client_party),
         )
     )
 
@@ -103,21 +123,58 @@ def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSum
     return summary
 
 
+# Counting stops here: a client with more is told "more than 1,000", so no page ever counts a long history.
+COUNT_CAP = 1_000
+
+
 @dataclass
 class Page(Generic[T]):
-    """One page of a newest-first list. Pages are not counted: counting a long history costs a full scan."""
+    """One page of a newest-first list, with how many there are in all, counted up to COUNT_CAP."""
 
     items: list[T]
     number: int
+    size: int
     has_next: bool
+    total: int | None = None  # None when the page is empty (nothing came back to carry the count)
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
 
+    @property
+    def first_position(self) -> int:
+        return (self.number - 1) * self.size + 1
 
-def _page_of(rows: list[T], number: int, size: int) -> Page[T]:
-    return Page(rows[:size], number, has_next=len(rows) > size)
+    @property
+    def last_position(self) -> int:
+        return self.first_position + len(self.items) - 1
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total is not None and self.total > COUNT_CAP
+
+    @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
+
+
+def _capped_count(statement: Select[Any]) -> ScalarSelect[int]:
+    """How many rows `statement` finds, reading at most COUNT_CAP + 1 of them (an index range, newest first),
+    as a column of the page's own statement."""
+    found = statement.with_only_columns(literal(1)).order_by(None).limit(COUNT_CAP + 1).subquery("counted")
+    return select(func.count()).select_from(found).scalar_subquery()
+
+
+def _page_of(statement: Select[Any], number: int, size: int) -> Page[Any]:
+    """One page of `statement` (already ordered) and its capped count, in one statement."""
+    rows = db.session.execute(
+        statement.add_columns(_capped_count(statement).label("total"))
+        .limit(size + 1)
+        .offset((number - 1) * size)
+    ).all()
+    width = len(statement.column_descriptions)
+    items = [row[0] if width == 1 else tuple(row[:width]) for row in rows[:size]]
+    return Page(items, number, size, has_next=len(rows) > size, total=rows[0].total if rows else None)
 
 
 def invoice_page(
@@ -128,22 +185,15 @@ def invoice_page(
     criterion = _filter_criterion(name, now or utcnow())
     if criterion is not None:
         statement = statement.where(criterion)
-    statement = (
-        statement.order_by(Invoice.created_at.desc(), Invoice.id.desc())
-        .limit(size + 1)
-        .offset((number - 1) * size)
-    )
-    return _page_of(list(db.session.scalars(statement)), number, size)
+    return _page_of(statement.order_by(Invoice.created_at.desc(), Invoice.id.desc()), number, size)
 
 
 def payment_page(contact: Contact, number: int, size: int) -> Page[tuple[Payment, Invoice]]:
     """Every payment on the contact's visible invoices, newest first, with its invoice."""
-    rows = db.session.execute(
+    statement = (
         select(Payment, Invoice)
         .join(Invoice, Payment.invoice_id == Invoice.id)
         .where(_shown_to(contact))
         .order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
-        .limit(size + 1)
-        .offset((number - 1) * size)
     )
-    return _page_of([(payment, invoice) for payment, invoice in rows], number, size)
+    return _page_of(statement, number, size)

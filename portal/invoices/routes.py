@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask.wrappers import Response
 
 from app.templating import render_page_or_block
+from documents.links import portal_links
+from documents.pdf import invoice_pdf, receipt_pdf
+from documents.responses import pdf_download, safe_filename
 from portal import bp
 from portal.access import portal_login_required, signed_in_contact
 from portal.invoices.forms import FILTER_LABELS, INVOICE_FILTERS, page_number, parse_filter
-from portal.invoices.queries import invoice_for_contact_or_404, invoice_page, invoice_summary, payment_page
+from portal.invoices.queries import (
+    invoice_for_contact_or_404,
+    invoice_page,
+    invoice_summary,
+    payment_page,
+    receipt_for_contact_or_404,
+)
 from portal.tenancy import portal_tenant
 
 DEFAULT_PAGE_SIZE = 20
@@ -34,6 +44,7 @@ def invoices(tenant_slug: str) -> str:
         status=status,
         filters=INVOICE_FILTERS,
         filter_labels=FILTER_LABELS,
+        documents=portal_links(tenant_slug),
     )
 
 
@@ -41,11 +52,36 @@ def invoices(tenant_slug: str) -> str:
 @portal_login_required
 def invoice(tenant_slug: str, invoice_id: int) -> str:
     found = invoice_for_contact_or_404(signed_in_contact(), invoice_id)
-    return render_template("portal/invoices/invoice.html", tenant=portal_tenant(), invoice=found)
+    return render_template(
+        "portal/invoices/invoice.html",
+        tenant=portal_tenant(),
+        invoice=found,
+        documents=portal_links(tenant_slug),
+    )
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+@portal_login_required
+def invoice_pdf_download(tenant_slug: str, invoice_id: int) -> Response:
+    found = invoice_for_contact_or_404(signed_in_contact(), invoice_id)
+    return pdf_download(invoice_pdf(found, portal_tenant()), safe_filename("invoice", found.number))
+
+
+@bp.get("/invoices/<int:invoice_id>/payments/<int:payment_id>/receipt.pdf")
+@portal_login_required
+def receipt_pdf_download(tenant_slug: str, invoice_id: int, payment_id: int) -> Response:
+    payment = receipt_for_contact_or_404(signed_in_contact(), invoice_id, payment_id)
+    filename = safe_filename("receipt", payment.invoice.number, str(payment.id))
+    return pdf_download(receipt_pdf(payment, payment.invoice, portal_tenant()), filename)
 
 
 @bp.get("/payments")
 @portal_login_required
 def payments(tenant_slug: str) -> str:
     page = payment_page(signed_in_contact(), page_number(request.args.get("page")), _page_size())
-    return render_template("portal/invoices/payments.html", tenant=portal_tenant(), page=page)
+    return render_template(
+        "portal/invoices/payments.html",
+        tenant=portal_tenant(),
+        page=page,
+        documents=portal_links(tenant_slug),
+    )

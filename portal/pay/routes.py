@@ -12,6 +12,7 @@ GET /invoices/<id>/payments/<payment id>  "Processing" until the webhook records
 from __future__ import annotations
 
 from app.extensions import limiter
+from documents.links import portal_links
 from payments.pages import PaymentFace, pay_page, status_page
 from portal import bp, limits
 from portal.access import portal_login_required, signed_in_contact
@@ -31,6 +32,7 @@ def _face() -> PaymentFace:
         payment_or_404=lambda invoice_id, payment_id: payment_for_contact_or_404(
             signed_in_contact(), invoice_id, payment_id
         ),
+        documents=portal_links(tenant.slug),
         url_args={"tenant_slug": tenant.slug},
     )
 

@@ -18,10 +18,37 @@
     }
   }
 
-  // New messages arrive out of band at the end of the list; keep them in view.
+  // A refused reply's message ("Write a message first.") is about that attempt: once the reader types, or new
+  // messages arrive and the conversation moves on, it is stale, so it goes, with the field's invalid marks.
+  function clearReplyError() {
+    var error = document.getElementById("reply-error");
+    if (!error) {
+      return;
+    }
+    var field = error.closest(".field");
+    if (field) {
+      field.classList.remove("field-invalid");
+    }
+    var body = document.getElementById("reply-body");
+    if (body) {
+      body.removeAttribute("aria-invalid");
+      body.removeAttribute("aria-describedby");
+    }
+    error.remove();
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "reply-body") {
+      clearReplyError();
+    }
+  });
+
+  // New messages arrive out of band at the end of the list; keep them in view. htmx fires this on each element
+  // it added, and names the element they went into in detail.target.
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (event.target && event.target.id === "messages") {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "messages") {
       showLatest();
+      clearReplyError();
     }
   });
 

@@ -18,6 +18,15 @@ def sign_in(page: Page, email: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def portal_sign_in(page: Page) -> None:
+    """The demo client signs in to Sunny Acres' portal and lands on their invoices."""
+    page.goto("/portal/sunny-acres/login")
+    page.get_by_label("E-mail").fill("client@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
+
+
 def open_conversation_with(page: Page, other_name: str) -> None:
     page.goto("/messages")
     page.locator(".inbox-row", has_text=other_name).first.get_by_role("link").click()

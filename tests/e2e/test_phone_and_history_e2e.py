@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.marketplace_pages import page_width
+from tests.e2e.marketplace_pages import page_width, portal_sign_in
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _portal_sign_in(page: Page) -> None:
-    page.goto("/portal/sunny-acres/login")
-    page.get_by_label("E-mail").fill("client@example.com")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
 
 
 def test_invoice_pages_fit_a_phone_screen_even_for_huge_amounts(new_page):
     page = new_page()
     page.set_viewport_size(PHONE)
-    _portal_sign_in(page)
+    portal_sign_in(page)
     assert page_width(page) <= PHONE["width"]
 
     page.get_by_role("link", name="SA-1008").click()  # the demo's $25,000,000.00 invoice
@@ -40,7 +32,7 @@ def test_print_button_stays_hidden_without_javascript(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     try:
         page = context.new_page()
-        _portal_sign_in(page)
+        portal_sign_in(page)
         page.get_by_role("link", name="SA-1004").click()
         expect(page.get_by_role("heading", name="Invoice SA-1004")).to_be_visible()
         expect(page.get_by_role("button", name="Print this invoice")).to_be_hidden()

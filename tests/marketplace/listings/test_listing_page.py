@@ -38,7 +38,7 @@ def test_listing_page_shows_price_place_tags_provider_and_other_listings(client)
 def test_fixed_and_quote_price_labels(client):
     fixed = ServiceListingFactory(price_cents=30000, price_type="fixed")
     quote = ServiceListingFactory(price_cents=None, price_type="quote")
-    assert "$300.00 fixed" in client.get(f"/listings/{fixed.id}").get_data(as_text=True)
+    assert "$300.00 flat rate" in client.get(f"/listings/{fixed.id}").get_data(as_text=True)
     assert "Ask for a quote" in client.get(f"/listings/{quote.id}").get_data(as_text=True)
 
 
