@@ -31,8 +31,13 @@ BOLD = FontFace(emphasis="BOLD")
 
 
 def _date(value) -> str:
-    """The pages' `date` filter itself, whatever it becomes (a time zone, a locale)."""
+    """The pages' `date` filter itself, whatever it becomes (a locale): for calendar dates (issued, due)."""
     return current_app.jinja_env.filters["date"](value) or ""
+
+
+def _day_of(moment) -> str:
+    """The pages' `local_date` filter: the reader's calendar day of a moment (when a payment was made)."""
+    return current_app.jinja_env.filters["local_date"](moment) or ""
 
 
 def status_label(invoice: Invoice) -> str:
@@ -201,7 +206,7 @@ def invoice_pdf(invoice: Invoice, tenant: Tenant) -> bytes:
                 amount += f"\n{format_money(payment.refunded_cents, currency)} refunded"
             rows.append(
                 (
-                    _date(payment.paid_at),
+                    _day_of(payment.paid_at),
                     (payment.method or "").replace("_", " ").capitalize(),
                     payment.reference or "",
                     payment.status.capitalize(),
@@ -228,7 +233,7 @@ def receipt_pdf(payment: Payment, invoice: Invoice, tenant: Tenant) -> bytes:
     facts = [
         ("Amount", format_money(payment.amount_cents, currency)),
         ("Paid by", method_label(payment)),
-        ("Date", _date(payment.paid_at)),
+        ("Date", _day_of(payment.paid_at)),
         ("Invoice", invoice.number),
         ("Billed to", invoice.client_party.name if invoice.client_party else ""),
     ]
