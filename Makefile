@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-migrations test-e2e lint format bench clean-db
+.PHONY: help install run test test-migrations test-e2e test-fuzz lint audit format bench clean-db
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -15,7 +15,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.11)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip "setuptools>=78.1.1"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
@@ -35,6 +35,12 @@ test-migrations: $(STAMP) ## Only the schema and migration tests
 
 test-e2e: $(STAMP) ## Only the Chromium end-to-end tests
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+test-fuzz: $(STAMP) ## Only the hostile-input fuzz suite (FUZZ_EXAMPLES=n for more Hypothesis examples)
+	$(BIN)/pytest -m fuzz $(PYTEST_ARGS)
+
+audit: $(STAMP) ## pip-audit the installed dependencies; fails on a known vulnerability (needs PyPI's JSON API)
+	$(BIN)/python .ci/audit.py
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check .

@@ -6,17 +6,20 @@ get this far: app.security answers them 400.
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from flask import render_template
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 
 __all__ = [
     "PASSWORD_MAX_LENGTH",
+    "IdempotencyKeyField",
     "WholeNumberField",
     "email_field",
     "multiline_text",
@@ -86,6 +89,29 @@ class WholeNumberField(IntegerField):
                 self.data = None
                 raise ValueError(f"Enter a number of at most {NUMBER_MAX_DIGITS} digits.")
         super().process_formdata(valuelist)
+
+
+FORM_KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}", re.ASCII)
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class IdempotencyKeyField(HiddenField):
+    """A hidden key, new each time the form is rendered, sent back with the post: the same key twice is the same
+    submission (a retry, a double click), which the view answers with what the first one did.
+
+    A missing or malformed key gets a fresh one: the post is then simply a new submission, never an error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, default=new_form_key, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and FORM_KEY_RE.fullmatch(str(valuelist[0])):
+            self.data = str(valuelist[0])
+        elif not self.data:
+            self.data = new_form_key()
 
 
 def render_form(template: str, form: FlaskForm, status: int | None = None, **context: Any) -> tuple[str, int]:

@@ -16,11 +16,13 @@ DEMO_LOGINS = [
 ]
 
 
-def seed_demo() -> None:
+def seed_demo(*, photos: bool = True) -> None:
+    """photos=False leaves the listings without photos (drawing them is most of the time this takes)."""
     billing_demo = billing.load()
     contacts = billing.seed_billing(billing_demo, DEMO_PASSWORD)
     marketplace = seed_marketplace(DEMO_PASSWORD)
-    seed_listing_photos(list(marketplace.listings.values()))
+    if photos:
+        seed_listing_photos(list(marketplace.listings.values()))
     billing.seed_marketplace_sales(billing_demo, contacts, marketplace)
     seed_messaging(marketplace)
     seed_sales(marketplace)

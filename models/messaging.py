@@ -108,6 +108,15 @@ class Message(Base):
             "marketplace_transaction_id",
             postgresql_where=text("marketplace_transaction_id IS NOT NULL"),
         ),
+        # Ours (revision 0020): a form posted twice stores one message (see idempotency_key).
+        Index(
+            "Message_thread_id_sender_user_id_idempotency_key_key",
+            "thread_id",
+            "sender_user_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -122,6 +131,8 @@ class Message(Base):
     marketplace_transaction_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("MarketplaceTransaction.id", ondelete="SET NULL")
     )
+    # Ours (revision 0020): the key of the form that sent it (new per rendered form); NULL for the app's own.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     thread: Mapped[MessageThread] = relationship(back_populates="messages")
     sender: Mapped[MarketplaceUser] = relationship(back_populates="sent_messages")

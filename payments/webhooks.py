@@ -1,6 +1,9 @@
 """POST /webhooks/stripe: Stripe's events, verified, recorded once, applied once.
 
-- No or bad signature (stripe.Webhook.construct_event): 400, nothing stored. Malformed JSON: 400.
+- No or bad signature (stripe.Webhook.construct_event): 400, nothing stored. Malformed JSON: 400. A signed body
+  that is not an event we could store (an id or type that is not a short string, a handled type without a data
+  object, a NUL, a lone surrogate or a non-finite number anywhere, which PostgreSQL's JSONB refuses): 400, nothing
+  stored. Stripe never sends those; answering 500 would have it retry them for days.
 - Every verified event is inserted into "StripeEvent" with INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING,
   in the same transaction as its effect. Nothing returned means another delivery of the same event got there
   first (a replay, or a concurrent delivery that waited on our unique index and then saw it committed): 200,
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable
 
 import stripe
@@ -71,9 +75,54 @@ HANDLERS: dict[str, Callable[[int, object], Receipt | None]] = {
 def _intent_id(event_object) -> str | None:
     """The PaymentIntent an event is about: the object itself, or a charge's payment_intent (an id, or expanded)."""
     if getattr(event_object, "object", None) != "charge":
-        return getattr(event_object, "id", None)
-    intent = getattr(event_object, "payment_intent", None)
-    return intent if isinstance(intent, str) or intent is None else getattr(intent, "id", None)
+        intent_id = getattr(event_object, "id", None)
+    else:
+        intent = getattr(event_object, "payment_intent", None)
+        intent_id = intent if isinstance(intent, str) or intent is None else getattr(intent, "id", None)
+    return intent_id if isinstance(intent_id, str) else None
+
+
+EVENT_FIELD_MAX_CHARS = 255  # "StripeEvent".event_id and .type
+
+
+def _storable(value: object) -> bool:
+    """Whether PostgreSQL can store this JSON value as JSONB: no NUL, no lone surrogate, no NaN or infinity."""
+    if isinstance(value, str):
+        return _encodes(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
+def _encodes(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_an_event(parsed: object) -> str | None:
+    """Why a verified body cannot be handled as an event, or None."""
+    if not isinstance(parsed, dict):
+        return "not an object"
+    for field in ("id", "type"):
+        value = parsed.get(field)
+        if not isinstance(value, str) or not value or len(value) > EVENT_FIELD_MAX_CHARS:
+            return f"no usable {field}"
+    if parsed["type"] in HANDLERS:
+        data = parsed.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+            return "no data object"
+    if not _storable(parsed):
+        return "a value PostgreSQL cannot store"
+    return None
 
 
 def _record(event_id: str, event_type: str, payload: dict) -> bool:
@@ -127,12 +176,13 @@ def stripe_webhook():
     except stripe.SignatureVerificationError:
         log.warning("Stripe webhook with a bad signature; refused")
         return "Bad signature.", 400
-    except (ValueError, TypeError, AttributeError, KeyError):
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
         log.warning("Stripe webhook with a valid signature but a body that is not an event; refused")
         return "Malformed JSON.", 400
     parsed = json.loads(payload)
-    if not isinstance(parsed, dict) or not parsed.get("id") or not parsed.get("type"):
-        log.warning("Stripe webhook with a valid signature but no event id or type; refused")
+    problem = _not_an_event(parsed)
+    if problem is not None:
+        log.warning("Stripe webhook with a valid signature but %s; refused", problem)
         return "Not an event.", 400
     receipt = handle_event(event, parsed)
     db.session.commit()

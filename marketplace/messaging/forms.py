@@ -7,6 +7,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from app.forms import IdempotencyKeyField
 from app.uploads import chosen_files
 
 MESSAGE_MAX_CHARS = 5000
@@ -19,6 +20,8 @@ def _normalize_text(value: str | None) -> str:
 
 
 class MessageForm(FlaskForm):
+    # A form posted twice (a retry, a double click) stores one message: marketplace/messaging/sending.py.
+    idempotency_key = IdempotencyKeyField()
     body = TextAreaField(
         "Message",
         filters=[_normalize_text],

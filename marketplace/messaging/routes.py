@@ -7,11 +7,13 @@ only the reader's own receipts, is idempotent, and needs no CSRF protection to b
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from io import BytesIO
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth import background_request
 from app.errors import render_error
@@ -58,6 +60,8 @@ from marketplace.sales.forms import SaleForm
 from marketplace.sales.queries import deal_cards
 from models import MAX_ATTACHMENTS, MarketplaceUser, MessageAttachment, MessageThread, ThreadStatus
 
+log = logging.getLogger(__name__)
+
 THREAD_TEMPLATE = "marketplace/messaging/thread.html"
 POLL_SECONDS = 3
 # The inbox changes less often than an open conversation, and a poll that finds nothing is one statement.
@@ -88,7 +92,11 @@ def message_seller(listing_id: int):
     if form.validate_on_submit():
         try:
             thread_id, notification = start_conversation(
-                listing, me, form.subject.data or listing.title, form.body.data
+                listing,
+                me,
+                form.subject.data or listing.title,
+                form.body.data,
+                idempotency_key=form.idempotency_key.data,
             )
         except SendRefused as error:
             db.session.rollback()
@@ -283,6 +291,7 @@ def reply(thread_id: int):
         prepared = prepare_attachments(form.attachments.data or [])
     except UploadRefused as refused:
         return _reply_refused(conversation, me, form, None, attachments_error=str(refused))
+    me_id = me.id
     try:
         with staged_writes() as files:
             notification = post_message(
@@ -290,24 +299,48 @@ def reply(thread_id: int):
                 me,
                 form.body.data,
                 attach=partial(save_attachments, files, prepared) if prepared else None,
+                idempotency_key=form.idempotency_key.data,
             )
             db.session.commit()
             files.keep()
     except SendRefused as refused:
         db.session.rollback()
         return _reply_refused(conversation, me, form, refused)
+    # Committed: from here on nothing may answer an error, or the sender would send it again.
     deliver(notification)
     if not htmx:
-        return redirect(url_for("marketplace.thread", thread_id=conversation.id, _anchor="latest"))
+        return redirect(url_for("marketplace.thread", thread_id=thread_id, _anchor="latest"))
+    return _reply_sent(conversation, thread_id, me_id)
+
+
+REPLY_SENT_WITHOUT_UPDATES = "Sent. The conversation shows it in a moment."
+
+
+def _reply_sent(conversation: MessageThread, thread_id: int, me_id: int):
+    """The htmx answer to a stored reply: a fresh form and the thread's updates. Reading those updates can
+    fail (the database restarting just after the commit); the answer is then the fresh form with a note, and
+    the page's poller brings the updates once the database answers."""
+    fresh_form = {
+        "form": ReplyForm(formdata=None),
+        "autofocus": True,
+        "max_chars": MESSAGE_MAX_CHARS,
+        "max_attachments": MAX_ATTACHMENTS,
+    }
     after, seen = _cursor()
-    return render_template(
-        "marketplace/messaging/_reply_result.html",
-        form=ReplyForm(formdata=None),
-        autofocus=True,
-        max_chars=MESSAGE_MAX_CHARS,
-        max_attachments=MAX_ATTACHMENTS,
-        **_updates_context(conversation, me.id, after, seen),
-    )
+    try:
+        return render_template(
+            "marketplace/messaging/_reply_result.html",
+            **fresh_form,
+            **_updates_context(conversation, me_id, after, seen),
+        )
+    except SQLAlchemyError:
+        log.warning("reply %s stored, but its updates could not be read", thread_id, exc_info=True)
+        return render_template(
+            "marketplace/messaging/_reply_form.html",
+            **fresh_form,
+            thread_id=thread_id,
+            sent_note=REPLY_SENT_WITHOUT_UPDATES,
+        )
 
 
 def _reply_refused(

@@ -3,6 +3,11 @@
 Concurrency: a send locks the thread row first (SELECT ... FOR UPDATE), so two people posting at once queue
 on that row; neither message is lost, created_at (clock_timestamp, taken under the lock) and the id grow in
 the same order, and last_message_at only moves forward (GREATEST in the same UPDATE).
+
+Idempotency: a send from a form carries the form's key (app.forms.IdempotencyKeyField). Under the thread's lock a
+send first looks for its sender's message with that key: a form posted again (a retry after an answer that never
+arrived, a double click, many at once) finds the message the first post stored and stores nothing more. The
+unique index on (thread_id, sender_user_id, idempotency_key) holds the same rule for any other writer.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from models.types import utcnow
 log = logging.getLogger(__name__)
 
 NOTIFICATION_INTERVAL = timedelta(minutes=15)
+# pg_advisory_xact_lock(bigint): the high 32 bits name this use, the low 32 bits the buyer (as payments/queries.py).
+NEW_THREAD_LOCK_CLASS = 0x4E45_5754  # "NEWT"
 
 THREADS_STARTED = "threads-started"
 MESSAGES_SENT = "messages-sent"
@@ -128,13 +135,20 @@ def _check_account_may_send(user: MarketplaceUser) -> None:
 
 
 def post_message(
-    thread_id: int, sender: MarketplaceUser, text: str, *, attach: Attach | None = None
+    thread_id: int,
+    sender: MarketplaceUser,
+    text: str,
+    *,
+    attach: Attach | None = None,
+    idempotency_key: str | None = None,
 ) -> PendingNotification | None:
     """Store `text` in the thread (404 unless the sender takes part in it) and make the thread active.
     `attach(thread_id, message_id)` adds the message's attachments, once the thread is known not to be blocked.
+    A message of this sender with this `idempotency_key` already in the thread means it was sent: nothing more
+    is stored (nor attached, nor counted against the sender's rate).
 
     Returns the e-mail to send after commit, if the recipient is due one."""
-    return _post(thread_id, sender, text, throttle=True, attach=attach)
+    return _post(thread_id, sender, text, throttle=True, attach=attach, idempotency_key=idempotency_key)
 
 
 def post_sale_message(
@@ -155,9 +169,13 @@ def _post(
     sale_id: int | None = None,
     notify: bool = True,
     attach: Attach | None = None,
+    idempotency_key: str | None = None,
 ) -> PendingNotification | None:
     _check_account_may_send(sender)
     thread = lock_thread_for_participant_or_404(thread_id, sender.id)
+    # Before the blocked check: a retry of a message stored before the thread was blocked was still sent.
+    if idempotency_key is not None and _already_sent(thread.id, sender.id, idempotency_key):
+        return None
     if thread.status == ThreadStatus.BLOCKED:
         raise SendRefused(BLOCKED, 409)
     if throttle:
@@ -170,6 +188,7 @@ def _post(
             message_text=text,
             created_at=_now_in_db(),
             marketplace_transaction_id=sale_id,
+            idempotency_key=idempotency_key,
         )
         .returning(Message.id, Message.created_at)
     ).one()
@@ -197,6 +216,21 @@ def _post(
         sender_name=sender.display_name,
         subject=thread.subject or "your conversation",
         text=text,
+    )
+
+
+def _already_sent(thread_id: int, sender_id: int, idempotency_key: str) -> bool:
+    """Read under the thread's row lock, so it sees a message committed by a post of the same form that held
+    the lock before this one (READ COMMITTED takes a new snapshot per statement)."""
+    return (
+        db.session.scalar(
+            select(Message.id).where(
+                Message.thread_id == thread_id,
+                Message.sender_user_id == sender_id,
+                Message.idempotency_key == idempotency_key,
+            )
+        )
+        is not None
     )
 
 
@@ -247,10 +281,19 @@ def existing_thread_id(listing_id: int, buyer_id: int) -> int | None:
 
 
 def start_conversation(
-    listing: ServiceListing, buyer: MarketplaceUser, subject: str, text: str
+    listing: ServiceListing,
+    buyer: MarketplaceUser,
+    subject: str,
+    text: str,
+    *,
+    idempotency_key: str | None = None,
 ) -> tuple[int, PendingNotification | None]:
-    """The buyer's thread on this listing with `text` appended: created, or the existing one reopened."""
+    """The buyer's thread on this listing with `text` appended: created, or the existing one reopened. A retried
+    form (same `idempotency_key`) finds the thread its first post created, and its message there."""
     _check_account_may_send(buyer)
+    # A buyer's first messages queue here, so a form posted again while its first post is still running finds
+    # the thread that post made (and its message) instead of claiming, and perhaps being refused, a new one.
+    db.session.execute(select(func.pg_advisory_xact_lock((NEW_THREAD_LOCK_CLASS << 32) | buyer.id)))
     thread_id = existing_thread_id(listing.id, buyer.id)
     new_thread_rate = _new_thread_rate(buyer)
     key = str(buyer.id)
@@ -284,7 +327,7 @@ def start_conversation(
                 thread_id = existing_thread_id(listing.id, buyer.id)
         if thread_id is None:
             abort(404)
-        notification = post_message(thread_id, buyer, text)
+        notification = post_message(thread_id, buyer, text, idempotency_key=idempotency_key)
     except BaseException:
         if claimed:
             refund(new_thread_rate, THREADS_STARTED, key)

@@ -1,7 +1,7 @@
 """viewer_time_zones: each portal contact and marketplace user may have an IANA time zone for the times they read.
 
 Revision ID: 0021_viewer_time_zones
-Revises: 0018_sign_in_sessions_two_factor
+Revises: 0020_message_idempotency
 Create Date: 2026-11-27
 
 - "Contact"."timeZone" (the customer's camelCase) and "MarketplaceUser".time_zone, VARCHAR(64), NULL meaning
@@ -16,7 +16,7 @@ from alembic import op
 from app.preflight import Lock
 
 revision = "0021_viewer_time_zones"
-down_revision = "0018_sign_in_sessions_two_factor"
+down_revision = "0020_message_idempotency"
 branch_labels = None
 depends_on = None
 

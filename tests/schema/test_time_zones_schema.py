@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.schema.conftest import ScratchDatabase
 
-BEFORE = "0018_sign_in_sessions_two_factor"
+BEFORE = "0020_message_idempotency"
 REVISION = "0021_viewer_time_zones"
 
 EXISTING = """

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app.auth import issue_session
 from app.extensions import db
-from models import Message, MessageThread
+from models import MarketplaceUser, Message, MessageThread
 from models.types import utcnow
+from tests.conftest import csrf_token_from
 from tests.factories import (
     MarketplaceUserFactory,
     MessageFactory,
@@ -102,3 +106,34 @@ def unread_counters(thread_id: int) -> dict[str, tuple[int, int]]:
         "stored": (thread.buyer_unread_count, thread.seller_unread_count),
         "real": (real(thread.buyer_user_id), real(thread.seller_user_id)),
     }
+
+
+# --- for tests on a scratch database (tests.dbserver.scratch_app), where requests commit for real --------------
+
+
+def signed_in_client(app: Flask, user_id: int) -> tuple[FlaskClient, str]:
+    """A client of `app` signed in as this marketplace user, and its CSRF token."""
+    with app.app_context():
+        user = db.session.get(MarketplaceUser, user_id)
+        identity = issue_session("marketplace", user)  # a real server-side session row
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update({"_user_id": identity, "_fresh": True})
+    token = csrf_token_from(client.get("/messages").get_data(as_text=True))
+    return client, token
+
+
+def thread_between_two_people(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
+    """A committed conversation: ids of "buyer", "seller", "thread" (and "listing"), and the two e-mails."""
+    with app.app_context():
+        seller = MarketplaceUserFactory(user_type="service_provider")
+        buyer = MarketplaceUserFactory()
+        listing = ServiceListingFactory(provider_user=seller)
+        thread = MessageThreadFactory(listing=listing, buyer_user=buyer)
+        db.session.commit()
+        ids = {"buyer": buyer.id, "seller": seller.id, "thread": thread.id, "listing": listing.id}
+        emails = {"buyer": buyer.email, "seller": seller.email}
+        db.session.remove()
+    return ids, emails

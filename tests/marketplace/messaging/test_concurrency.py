@@ -15,14 +15,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.auth import issue_session
 from app.extensions import db
 from marketplace.messaging.queries import unread_total
 from models import Message, MessageThread
-from tests.conftest import csrf_token_from
 from tests.dbserver import scratch_app as scratch_database_app
-from tests.factories import MarketplaceUserFactory, MessageThreadFactory, ServiceListingFactory
-from tests.marketplace.messaging.conftest import unread_counters
+from tests.marketplace.messaging.conftest import signed_in_client, thread_between_two_people, unread_counters
 
 CLIENTS_PER_SIDE = 5
 MESSAGES_PER_CLIENT = 5  # 2 sides x 5 clients x 5 messages = 50
@@ -34,36 +31,9 @@ def scratch_app(pg_server_url: str) -> Iterator[Flask]:
         yield app
 
 
-def _signed_in_client(app: Flask, user_id: int):
-    with app.app_context():
-        from models import MarketplaceUser
-
-        user = db.session.get(MarketplaceUser, user_id)
-        identity = issue_session("marketplace", user)
-        db.session.commit()
-        db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update({"_user_id": identity, "_fresh": True})
-    token = csrf_token_from(client.get("/messages").get_data(as_text=True))
-    return client, token
-
-
-def _thread_between_two_people(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
-    with app.app_context():
-        seller = MarketplaceUserFactory(user_type="service_provider")
-        buyer = MarketplaceUserFactory()
-        thread = MessageThreadFactory(listing=ServiceListingFactory(provider_user=seller), buyer_user=buyer)
-        db.session.commit()
-        ids = {"buyer": buyer.id, "seller": seller.id, "thread": thread.id}
-        emails = {"buyer": buyer.email, "seller": seller.email}
-        db.session.remove()
-    return ids, emails
-
-
 def _workers(app: Flask, ids: dict[str, int]) -> list[tuple]:
     return [
-        (side, number, *_signed_in_client(app, ids[side]))
+        (side, number, *signed_in_client(app, ids[side]))
         for side in ("buyer", "seller")
         for number in range(CLIENTS_PER_SIDE)
     ]
@@ -76,7 +46,7 @@ def _reply(client, token: str, thread_id: int, body: str) -> int:
 def _both_sides_at_once(app: Flask, step) -> tuple[dict[str, int], dict[str, str], list, list[int]]:
     """Five clients per side start together; each runs step(client, token, thread_id, body) for its
     MESSAGES_PER_CLIENT bodies "<side>-<client>-<sequence>". Returns ids, e-mails, workers and HTTP statuses."""
-    ids, emails = _thread_between_two_people(app)
+    ids, emails = thread_between_two_people(app)
     workers = _workers(app, ids)
     start = threading.Barrier(len(workers))
 

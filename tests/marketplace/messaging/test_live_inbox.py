@@ -4,12 +4,13 @@ and nav badge (out of band) when a message arrives. It never keeps an idle sessi
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import timedelta
 from html import unescape
 
 from tests.factories import ServiceListingFactory
 from tests.marketplace.messaging.conftest import make_thread
 from tests.query_count import count_queries
+from tests.sessions import age_session, session_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -97,12 +98,10 @@ def test_signed_out_polls_are_sent_to_sign_in(client):
 def test_the_inbox_poll_does_not_keep_an_idle_session_alive(client, login_as, buyer, conversation):
     login_as(buyer)
     poll = _poll_url(client.get("/messages").get_data(as_text=True))
-    now = datetime.now(UTC).timestamp()
-    with client.session_transaction() as state:
-        state["seen_at"] = now - 29 * 60
+    row = age_session(client, idle=timedelta(minutes=29), since_sign_in=timedelta(hours=1))
+    last_used = row.last_used_at
     assert client.get(poll, headers=HTMX).status_code == 204
-    with client.session_transaction() as state:
-        assert state["seen_at"] == now - 29 * 60
-        state["seen_at"] = now - 31 * 60
+    assert session_of(client).last_used_at == last_used  # a poll is not the person being active
+    age_session(client, idle=timedelta(minutes=31), since_sign_in=timedelta(hours=1))
     response = client.get(poll, headers=HTMX)
-    assert response.status_code == 204 and "HX-Redirect" in response.headers
+    assert response.status_code == 204 and "HX-Redirect" in response.headers  # signed out: sent to sign in

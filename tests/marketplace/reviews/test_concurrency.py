@@ -19,7 +19,7 @@ from marketplace.reviews.writing import post_review
 from models import MarketplaceTransaction, Review
 from tests.dbserver import scratch_app as scratch_database_app
 from tests.factories import MarketplaceTransactionFactory, MarketplaceUserFactory, TenantFactory
-from tests.marketplace.messaging.test_concurrency import _signed_in_client
+from tests.marketplace.messaging.conftest import signed_in_client
 from tests.marketplace.sales.conftest import verified_seller
 from tests.marketplace.sales.test_concurrency import _all_at_once
 
@@ -82,8 +82,8 @@ def test_a_reply_sent_twice_at_once_is_stored_once(scratch_app):
 
 def test_a_review_racing_a_refund_is_never_left_on_a_refunded_sale(scratch_app):
     ids = _completed_sale(scratch_app)
-    buyer_client, buyer_token = _signed_in_client(scratch_app, ids["buyer"])
-    seller_client, seller_token = _signed_in_client(scratch_app, ids["seller"])
+    buyer_client, buyer_token = signed_in_client(scratch_app, ids["buyer"])
+    seller_client, seller_token = signed_in_client(scratch_app, ids["seller"])
     start = threading.Barrier(2)
 
     def review() -> int:

@@ -17,7 +17,7 @@ from app.extensions import db
 from models import AuditEvent, Contact, Invoice, MarketplaceTransaction
 from tests.dbserver import scratch_app as scratch_database_app
 from tests.factories import MarketplaceTransactionFactory, MarketplaceUserFactory, TenantFactory
-from tests.marketplace.messaging.test_concurrency import _signed_in_client
+from tests.marketplace.messaging.conftest import signed_in_client
 from tests.marketplace.sales.conftest import verified_seller
 
 
@@ -59,7 +59,7 @@ def _breeder_with_sales(app: Flask, count: int, **sale_fields) -> tuple[int, int
 
 def _all_at_once(app: Flask, user_id: int, requests: list[tuple[str, dict]]) -> list[int]:
     """Each (path, form) posted by its own signed-in client, all released together; returns the statuses."""
-    clients = [_signed_in_client(app, user_id) for _ in requests]
+    clients = [signed_in_client(app, user_id) for _ in requests]
     start = threading.Barrier(len(requests))
 
     def run(index: int) -> int:

@@ -25,7 +25,7 @@ from tests.factories import (
     PaymentFactory,
     TenantFactory,
 )
-from tests.marketplace.messaging.test_concurrency import _signed_in_client
+from tests.marketplace.messaging.conftest import signed_in_client
 from tests.marketplace.sales.conftest import verified_seller
 from tests.stripe_server import LocalStripe, unconfirmed_intent
 
@@ -83,7 +83,7 @@ def _sale_paid_by_card(app: Flask, localstripe: LocalStripe) -> tuple[int, int, 
 
 
 def _at_once(app: Flask, seller_id: int, sale_id: int, forms: list[dict]) -> list[int]:
-    clients = [_signed_in_client(app, seller_id) for _ in forms]
+    clients = [signed_in_client(app, seller_id) for _ in forms]
     start = threading.Barrier(len(forms))
 
     def send(index: int) -> int:
