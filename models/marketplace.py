@@ -14,6 +14,8 @@ from sqlalchemy import (
     ColumnElement,
     Computed,
     Date,
+    Double,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -215,6 +217,15 @@ class ServiceListing(SpecTimestamps, Base):
             "provider_user_id",
             postgresql_where=text("status = 'active'"),
         ),
+        # Revision 0017: "near me" reads a latitude range, checks the longitude in the index, and, for the
+        # category counts and the distance order, needs nothing else from the table (index-only).
+        Index(
+            "ServiceListing_location_idx",
+            "latitude",
+            "longitude",
+            postgresql_include=["id", "category", "provider_user_id", "service_area_miles"],
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -241,6 +252,14 @@ class ServiceListing(SpecTimestamps, Base):
         TSVECTOR,
         Computed("listing_search_document((title)::text, tags, description)", persisted=True),
         deferred=True,
+    )
+    # Revision 0017: the centroid of zip_code (models.location), set by a database trigger whenever the ZIP
+    # changes, so an ORM write reloads them rather than sending its own.
+    latitude: Mapped[float | None] = mapped_column(
+        Double, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    longitude: Mapped[float | None] = mapped_column(
+        Double, server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
 
     provider_user: Mapped[MarketplaceUser] = relationship(back_populates="listings")
