@@ -42,7 +42,7 @@ BEGIN
   RETURN NEW;
 END
 $$
-"""
+"""  # noqa: S608 (put together from this module's constants, never from input)
 LISTING_LOCATION_TRIGGERS = {
     "service_listing_locate_insert": 'BEFORE INSERT ON "ServiceListing" FOR EACH ROW',
     "service_listing_locate_update": (
@@ -92,7 +92,7 @@ FROM "ZipCentroid" z
 WHERE l.id >= :first_id AND l.id < :first_id + :batch_size
   AND z.zip_code = {ZIP5_SQL.format(column="l.zip_code")}
   AND (l.latitude, l.longitude) IS DISTINCT FROM (z.latitude, z.longitude)
-"""
+"""  # noqa: S608 (put together from this module's constants, never from input)
 LOCATE_BATCH_SIZE = 10_000
 
 
@@ -103,14 +103,22 @@ def centroid_rows() -> list[tuple[str, float, float, str | None, str | None]]:
     rows = []
     for entry in zipcodes.list_all():
         code, latitude, longitude = entry["zip_code"], float(entry["lat"]), float(entry["long"])
-        if len(code) == 5 and code.isascii() and code.isdigit() and abs(latitude) <= 90 and abs(longitude) <= 180:
+        if (
+            len(code) == 5
+            and code.isascii()
+            and code.isdigit()
+            and abs(latitude) <= 90
+            and abs(longitude) <= 180
+        ):
             rows.append((code, latitude, longitude, entry["city"][:100] or None, entry["state"][:2] or None))
     return rows
 
 
 def load_centroids(connection: Connection) -> int:
     """Insert or update every centroid from the package, in one statement; the number of rows it changed."""
-    zip_codes, latitudes, longitudes, cities, states = (list(column) for column in zip(*centroid_rows()))
+    zip_codes, latitudes, longitudes, cities, states = (
+        list(column) for column in zip(*centroid_rows(), strict=True)
+    )
     result = connection.execute(
         text(LOAD_CENTROIDS),
         {

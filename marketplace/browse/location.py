@@ -1,4 +1,4 @@
-""""Near me": a ZIP code and a radius, read from the query string, and the SQL that keeps listings within it.
+""" "Near me": a ZIP code and a radius, read from the query string, and the SQL that keeps listings within it.
 
 A search near a ZIP first keeps the listings inside a bounding box of latitude and longitude, which
 ServiceListing_location_idx (revision 0017) finds by an index range, and only then computes the exact
@@ -137,7 +137,9 @@ def parse_location(args: MultiDict) -> tuple[Near | None, LocationInput]:
         )
     ).one_or_none()
     if centroid is None:
-        shown.errors = {"near": f"We don't know the ZIP code {zip_code}. Check it, or search without a ZIP code."}
+        shown.errors = {
+            "near": f"We don't know the ZIP code {zip_code}. Check it, or search without a ZIP code."
+        }
         return None, shown
     place = ", ".join(part for part in (centroid.city, centroid.state) if part)
     radius = form.within.data if form.within.data is not None else DEFAULT_RADIUS_MILES
@@ -145,10 +147,9 @@ def parse_location(args: MultiDict) -> tuple[Near | None, LocationInput]:
 
 
 def distance_label(miles: float | None) -> str:
-    """"12 mi away" on a card; "Under 1 mi away" in the same ZIP or next door."""
+    """ "12 mi away" on a card; "Under 1 mi away" in the same ZIP or next door."""
     if miles is None:
         return ""
     if miles < 1:
         return "Under 1 mi away"
     return f"{math.floor(miles + 0.5):,} mi away"  # half up, not Python's round-half-to-even
-

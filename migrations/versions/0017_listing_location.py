@@ -94,9 +94,9 @@ def downgrade():
     for name in LISTING_LOCATION_TRIGGERS:
         op.execute(f'DROP TRIGGER IF EXISTS {name} ON "ServiceListing"')
     op.execute("DROP FUNCTION IF EXISTS service_listing_locate()")
+    op.execute('ALTER TABLE "ServiceListing" DROP COLUMN IF EXISTS latitude, DROP COLUMN IF EXISTS longitude')
     op.execute(
-        'ALTER TABLE "ServiceListing" DROP COLUMN IF EXISTS latitude, DROP COLUMN IF EXISTS longitude'
+        "DROP FUNCTION IF EXISTS great_circle_miles(double precision, double precision, "
+        "double precision, double precision)"
     )
-    op.execute("DROP FUNCTION IF EXISTS great_circle_miles(double precision, double precision, "
-               "double precision, double precision)")
     op.execute('DROP TABLE IF EXISTS "ZipCentroid"')

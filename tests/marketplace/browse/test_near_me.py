@@ -1,4 +1,4 @@
-""""Near me": listings within a radius of the buyer's ZIP, nearest first, "providers who travel to me", the
+""" "Near me": listings within a radius of the buyer's ZIP, nearest first, "providers who travel to me", the
 distance on each card, bad input, and how location combines with the other filters, the counts and the pages."""
 
 from __future__ import annotations
@@ -261,7 +261,15 @@ def test_the_radius_bounds_themselves_are_accepted(client, around_dallas, within
 
 @pytest.mark.parametrize(
     "near",
-    ["7520", "752011", "ABCDE", "75201' OR '1'='1", "\u0667\u0665\u0662\u0660\u0661", "9" * 300, "<b>75201</b>"],
+    [
+        "7520",
+        "752011",
+        "ABCDE",
+        "75201' OR '1'='1",
+        "\u0667\u0665\u0662\u0660\u0661",
+        "9" * 300,
+        "<b>75201</b>",
+    ],
 )
 def test_a_zip_that_is_not_five_digits_is_a_message(client, around_dallas, near):
     response = client.get("/listings", query_string={"near": near, "within": "50"})
