@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
 from models import ActorKind, MarketplaceUser, Review, ReviewReport, Tenant, record_audit
+from models.location import load_centroids, locate_listings
 from models.types import INT4_MAX
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
+
+
+@marketplace_cli.command("load-zip-centroids")
+def load_zip_centroids_command() -> None:
+    """Refresh the ZIP code centroids from the installed `zipcodes` package (revision 0017 loaded them once), then
+    move the listings whose ZIP's centroid changed. Run it after upgrading the package; it needs no network."""
+    changed = load_centroids(db.session.connection())
+    db.session.commit()
+    moved = locate_listings(db.session)
+    click.echo(
+        f"{changed:,} ZIP code centroids added or changed (zipcodes {version('zipcodes')}); "
+        f"{moved:,} listings moved to their ZIP's new centroid."
+    )
 
 
 @marketplace_cli.command("link-tenant")

@@ -8,7 +8,7 @@ offline: coordinates from GeoNames, CC BY 4.0; see docs/schema-notes.md). Servic
 from __future__ import annotations
 
 from sqlalchemy import DDL, CheckConstraint, Connection, Double, String, event, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
 
@@ -132,16 +132,16 @@ def load_centroids(connection: Connection) -> int:
     return result.rowcount
 
 
-def locate_listings(connection: Connection, batch_size: int = LOCATE_BATCH_SIZE) -> int:
-    """Give every listing its ZIP's coordinates, a batch of ids per statement. On an AUTOCOMMIT connection (an
-    Alembic autocommit_block, the CLI) each batch commits by itself, so no transaction holds row locks on more
-    than `batch_size` listings; the trigger keeps rows written meanwhile right."""
-    first, last = connection.execute(text('SELECT min(id), max(id) FROM "ServiceListing"')).one()
+def locate_listings(run: Connection | Session, batch_size: int = LOCATE_BATCH_SIZE) -> int:
+    """Give every listing its ZIP's coordinates, a batch of ids per statement, each batch committed on its own:
+    an Alembic autocommit_block's connection commits every statement, a Session is committed here. So no
+    transaction holds row locks on more than `batch_size` listings; the trigger keeps rows written meanwhile
+    right."""
+    first, last = run.execute(text('SELECT min(id), max(id) FROM "ServiceListing"')).one()
     updated = 0
-    if first is None:
-        return updated
-    for first_id in range(first, last + 1, batch_size):
-        updated += connection.execute(
-            text(LOCATE_LISTINGS_BATCH), {"first_id": first_id, "batch_size": batch_size}
-        ).rowcount
+    for first_id in range(first or 0, (last or -1) + 1, batch_size):
+        result = run.execute(text(LOCATE_LISTINGS_BATCH), {"first_id": first_id, "batch_size": batch_size})
+        updated += result.rowcount
+        if isinstance(run, Session):
+            run.commit()
     return updated

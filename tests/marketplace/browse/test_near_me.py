@@ -322,3 +322,25 @@ def test_the_bounding_box_holds_every_point_within_the_radius(latitude, longitud
         point_lon = (math.degrees(lon2) + 540) % 360 - 180
         assert south <= point_lat <= north
         assert any(west <= point_lon <= east for west, east in ranges), (bearing, point_lon, ranges)
+
+
+def test_the_cli_refreshes_centroids_from_the_package_and_moves_listings_with_them(app, client):
+    listing = _listing("Downtown Dallas", DALLAS)
+    # As if an older package had placed 75201 in Austin, and the listing had been located there.
+    db.session.execute(
+        text("""UPDATE "ZipCentroid" SET latitude = 30.27, longitude = -97.74 WHERE zip_code = '75201'""")
+    )
+    db.session.execute(
+        text('UPDATE "ServiceListing" SET latitude = 30.27, longitude = -97.74 WHERE id = :id'),
+        {"id": listing.id},
+    )
+    assert _titles(_get(client, f"?near={UPTOWN}&within=10")) == []
+
+    result = app.test_cli_runner().invoke(args=["marketplace", "load-zip-centroids"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 ZIP code centroids added or changed" in result.output
+    assert "1 listings moved" in result.output
+    assert _cards(_get(client, f"?near={UPTOWN}&within=10")) == {"Downtown Dallas": "1 mi away"}
+    again = app.test_cli_runner().invoke(args=["marketplace", "load-zip-centroids"])
+    assert "0 ZIP code centroids added or changed" in again.output and "0 listings moved" in again.output
