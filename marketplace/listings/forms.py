@@ -12,10 +12,10 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.extensions import db
 from app.forms import WholeNumberField, strip_text
 from app.money import MoneyError, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
-from app.extensions import db
 from models import PriceType, ServiceListing, ZipCentroid
 
 MAX_TAGS = 10

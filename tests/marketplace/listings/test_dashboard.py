@@ -68,7 +68,11 @@ def test_seller_creates_a_draft_listing_and_is_taken_to_its_photos(client, csrf,
         ("state", "XX", "Choose a US state"),
         ("zip_code", "1234", "5-digit ZIP"),
         ("zip_code", "٧٨٧٠١", "5-digit ZIP"),  # digits, but not the ones a US ZIP code is written with
-        ("zip_code", "00000", "know the ZIP code 00000"),  # five digits, but no such ZIP: near-me could not find it
+        (
+            "zip_code",
+            "00000",
+            "know the ZIP code 00000",
+        ),  # five digits, but no such ZIP: near-me could not find it
         ("service_area_miles", "501", "0 to 500"),
         ("service_area_miles", "-1", "0 to 500"),
         ("service_area_miles", "9" * 310, "at most 15 digits"),  # was an OverflowError (a 500)
