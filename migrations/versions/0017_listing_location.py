@@ -51,7 +51,8 @@ PREFLIGHT = [
         "CREATE TRIGGER service_listing_locate_* (writes wait until the commit)",
         mode="SHARE ROW EXCLUSIVE",
     ),
-    Online("ServiceListing", f"the backfill in committed batches of ids, then {INDEX} built CONCURRENTLY"),
+    # The backfill between the two takes row locks only, 10,000 listings per committed batch.
+    Online("ServiceListing", f"{INDEX} built CONCURRENTLY"),
 ]
 
 
