@@ -97,19 +97,16 @@ LOCATE_BATCH_SIZE = 10_000
 
 
 def centroid_rows() -> list[tuple[str, float, float, str | None, str | None]]:
-    """Every five-digit ZIP code the `zipcodes` package knows, with its centroid, city and state."""
+    """Every five-digit ZIP code the `zipcodes` package places, with its centroid, city and state."""
     import zipcodes  # loads its embedded data set on first use (~1 s), so only when asked
 
     rows = []
     for entry in zipcodes.list_all():
         code, latitude, longitude = entry["zip_code"], float(entry["lat"]), float(entry["long"])
-        if (
-            len(code) == 5
-            and code.isascii()
-            and code.isdigit()
-            and abs(latitude) <= 90
-            and abs(longitude) <= 180
-        ):
+        # 872 entries (military APO/FPO codes, a few agencies' unique ZIPs) sit at exactly (0, 0), in the Gulf
+        # of Guinea: they have no place, so they are left out, like a ZIP that does not exist.
+        placed = (latitude, longitude) != (0.0, 0.0) and abs(latitude) <= 90 and abs(longitude) <= 180
+        if len(code) == 5 and code.isascii() and code.isdigit() and placed:
             rows.append((code, latitude, longitude, entry["city"][:100] or None, entry["state"][:2] or None))
     return rows
 

@@ -5,7 +5,7 @@ Revises: 0016_payment_refunds
 Create Date: 2026-11-28
 
 - "ZipCentroid" (zip_code VARCHAR(5) PRIMARY KEY, latitude, longitude DOUBLE PRECISION, city, state), filled here
-  from the `zipcodes` package (~42,800 rows, one INSERT ... SELECT FROM unnest, no network): every database at
+  from the `zipcodes` package (~41,900 rows, one INSERT ... SELECT FROM unnest, no network): every database at
   this revision can answer "near 75201". `flask --app wsgi marketplace load-zip-centroids` refreshes it after an
   upgrade of the package. A new table: nothing else is locked while it loads.
 - great_circle_miles(lat1, lon1, lat2, lon2): haversine on a sphere of the mean earth radius, an inlinable SQL
@@ -19,19 +19,25 @@ Create Date: 2026-11-28
   trigger sets it). About 25 s for 1,000,000 listings.
 - "ServiceListing_location_idx": btree (latitude, longitude) INCLUDE (id, category, provider_user_id,
   service_area_miles) over active listings, built CONCURRENTLY after dropping a leftover invalid one.
-Every statement can run again after a failure in the non-transactional part.
+Every statement can run again after a failure in the non-transactional part. An offline script (`db upgrade
+--sql`) carries the centroids as INSERT statements and places the listings in one UPDATE.
 """
 
-from alembic import op
+from alembic import context, op
+from sqlalchemy import text
 
 from app.preflight import Lock, Online
 from models.location import (
     GREAT_CIRCLE_FUNCTION,
     LISTING_LOCATION_FUNCTION,
     LISTING_LOCATION_TRIGGERS,
+    LOCATE_LISTINGS_BATCH,
+    ZipCentroid,
+    centroid_rows,
     load_centroids,
     locate_listings,
 )
+from models.types import INT4_MAX
 
 revision = "0017_listing_location"
 down_revision = "0016_payment_refunds"
@@ -72,7 +78,14 @@ def upgrade():
         )
         """
     )
-    load_centroids(op.get_bind())
+    offline = context.is_offline_mode()
+    if offline:  # `db upgrade --sql`: the rows as INSERT statements in the script
+        columns = ("zip_code", "latitude", "longitude", "city", "state")
+        op.bulk_insert(
+            ZipCentroid.__table__, [dict(zip(columns, row, strict=True)) for row in centroid_rows()]
+        )
+    else:
+        load_centroids(op.get_bind())
     op.execute(GREAT_CIRCLE_FUNCTION)
     op.execute(
         'ALTER TABLE "ServiceListing" ADD COLUMN IF NOT EXISTS latitude DOUBLE PRECISION, '
@@ -83,7 +96,10 @@ def upgrade():
         op.execute(f'DROP TRIGGER IF EXISTS {name} ON "ServiceListing"')
         op.execute(f"CREATE TRIGGER {name} {definition} EXECUTE FUNCTION service_listing_locate()")
     with op.get_context().autocommit_block():
-        locate_listings(op.get_bind())
+        if offline:  # no rows to batch by in a script: one statement over every id
+            op.execute(text(LOCATE_LISTINGS_BATCH).bindparams(first_id=0, batch_size=INT4_MAX))
+        else:
+            locate_listings(op.get_bind())
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{INDEX}"')
         op.execute(f'CREATE INDEX CONCURRENTLY "{INDEX}" {INDEX_DEFINITION}')
 
