@@ -89,7 +89,7 @@ WHERE ("ZipCentroid".latitude, "ZipCentroid".longitude, "ZipCentroid".city, "Zip
 LOCATE_LISTINGS_BATCH = f"""
 UPDATE "ServiceListing" l SET latitude = z.latitude, longitude = z.longitude
 FROM "ZipCentroid" z
-WHERE l.id >= :first_id AND l.id < :first_id + :batch_size
+WHERE l.id >= :first_id AND l.id < :next_id
   AND z.zip_code = {ZIP5_SQL.format(column="l.zip_code")}
   AND (l.latitude, l.longitude) IS DISTINCT FROM (z.latitude, z.longitude)
 """  # noqa: S608 (put together from this module's constants, never from input)
@@ -137,7 +137,9 @@ def locate_listings(run: Connection | Session, batch_size: int = LOCATE_BATCH_SI
     first, last = run.execute(text('SELECT min(id), max(id) FROM "ServiceListing"')).one()
     updated = 0
     for first_id in range(first or 0, (last or -1) + 1, batch_size):
-        result = run.execute(text(LOCATE_LISTINGS_BATCH), {"first_id": first_id, "batch_size": batch_size})
+        # The bounds are computed here: psycopg sends a small int as smallint, and smallint + smallint overflows.
+        bounds = {"first_id": first_id, "next_id": first_id + batch_size}
+        result = run.execute(text(LOCATE_LISTINGS_BATCH), bounds)
         updated += result.rowcount
         if isinstance(run, Session):
             run.commit()

@@ -97,7 +97,7 @@ def upgrade():
         op.execute(f"CREATE TRIGGER {name} {definition} EXECUTE FUNCTION service_listing_locate()")
     with op.get_context().autocommit_block():
         if offline:  # no rows to batch by in a script: one statement over every id
-            op.execute(text(LOCATE_LISTINGS_BATCH).bindparams(first_id=0, batch_size=INT4_MAX))
+            op.execute(text(LOCATE_LISTINGS_BATCH).bindparams(first_id=0, next_id=INT4_MAX + 1))
         else:
             locate_listings(op.get_bind())
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{INDEX}"')

@@ -10,7 +10,8 @@ from tests.schema.conftest import ScratchDatabase
 BEFORE = "0016_payment_refunds"
 REVISION = "0017_listing_location"
 
-# Listing 1 in Dallas (ZIP+4), 2 in Austin, 3 with a ZIP that does not exist, 4 with none.
+# Listing 1 in Dallas (ZIP+4), 2 in Austin, 3 with a ZIP that does not exist, 4 with none; 40000 in Austin, in
+# a later batch of the backfill, with ids past smallint.
 EXISTING = """
 INSERT INTO "MarketplaceUser" (id, email, password_hash, user_type, updated_at)
 VALUES (1, 'seller@example.com', 'x', 'service_provider', now());
@@ -18,7 +19,8 @@ INSERT INTO "ServiceListing" (id, provider_user_id, title, description, category
 VALUES (1, 1, 'Dallas', 'd', 'grooming', '75201-1234', 'active', now()),
        (2, 1, 'Austin', 'd', 'grooming', '78701', 'active', now()),
        (3, 1, 'Nowhere', 'd', 'grooming', '00000', 'active', now()),
-       (4, 1, 'No ZIP', 'd', 'grooming', NULL, 'draft', now());
+       (4, 1, 'No ZIP', 'd', 'grooming', NULL, 'draft', now()),
+       (40000, 1, 'Far id', 'd', 'grooming', '78701', 'active', now());
 """
 LOCATIONS = 'SELECT id, latitude, longitude FROM "ServiceListing" ORDER BY id'
 DALLAS = (pytest.approx(32.7904), pytest.approx(-96.8044))
@@ -43,6 +45,7 @@ def test_upgrade_loads_the_centroids_and_locates_existing_listings(scratch_db):
     located = _located(database)
     assert located[1] == DALLAS and located[2] == AUSTIN
     assert located[3] == (None, None) and located[4] == (None, None)
+    assert located[40000] == AUSTIN
     assert database.execute(
         """SELECT indexdef LIKE '%(latitude, longitude) INCLUDE (id, category, provider_user_id, service_area_miles)%'
            FROM pg_indexes WHERE indexname = 'ServiceListing_location_idx'"""
