@@ -16,7 +16,8 @@ Create Date: 2026-11-28
   centroid (NULL for a ZIP not in the table), whoever writes (this app, the customer's Prisma app, psql).
 - The backfill runs after the triggers exist and outside the DDL transaction, in committed batches of 10,000 ids
   (models.location.locate_listings): no long transaction, and no listing written meanwhile is missed (the
-  trigger sets it). About 25 s for 1,000,000 listings.
+  trigger sets it). On the 1,000,000-listing bench (PostgreSQL 15, a busy 2-core machine) the whole revision
+  took 14 minutes, nearly all of it these updates (every index of the table takes the new row versions).
 - "ServiceListing_location_idx": btree (latitude, longitude) INCLUDE (id, category, provider_user_id,
   service_area_miles) over active listings, built CONCURRENTLY after dropping a leftover invalid one.
 Every statement can run again after a failure in the non-transactional part. An offline script (`db upgrade
