@@ -70,8 +70,8 @@ KEY_SHAPES = {
     "price_desc": re.compile(r"-?\d{1,19}", re.ASCII),
     "distance": re.compile(r"\d{1,20}(\.\d{1,20})?(e[-+]?\d{1,2})?", re.ASCII),
 }
-REAL_RANGE = (1e-37, 1e37)
-MAX_DISTANCE_MILES = 12_500  # half the earth's circumference: no two points are farther apart  # inside PostgreSQL's REAL, away from its overflow and underflow limits
+REAL_RANGE = (1e-37, 1e37)  # inside PostgreSQL's REAL, away from its overflow and underflow limits
+MAX_DISTANCE_MILES = 12_500  # half the earth's circumference: no two points are farther apart
 
 
 def _key_is_valid(sort: str, key: str) -> bool:
