@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
@@ -19,9 +21,23 @@ from models import (
     UserStatus,
     record_audit,
 )
+from models.location import load_centroids, locate_listings
 from models.types import INT4_MAX
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
+
+
+@marketplace_cli.command("load-zip-centroids")
+def load_zip_centroids_command() -> None:
+    """Refresh the ZIP code centroids from the installed `zipcodes` package (revision 0019 loaded them once), then
+    move the listings whose ZIP's centroid changed. Run it after upgrading the package; it needs no network."""
+    changed = load_centroids(db.session.connection())
+    db.session.commit()
+    moved = locate_listings(db.session)
+    click.echo(
+        f"{changed:,} ZIP code centroids added or changed (zipcodes {version('zipcodes')}); "
+        f"{moved:,} listings moved to their ZIP's new centroid."
+    )
 
 
 def _one_user_by_email(email: str) -> MarketplaceUser:

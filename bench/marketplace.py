@@ -1,4 +1,4 @@
-"""Listing browser at 1,000,000 listings: keyword search, filters, and a deep page (keyset vs OFFSET).
+"""Listing browser at 1,000,000 listings: keyword search, filters, "near me", and a deep page (keyset vs OFFSET).
 
 `BENCH_DATABASE_URL=postgresql+psycopg://… python -m bench.run marketplace`. The data is generated once, in
 SQL (bench/marketplace_data.sql), and reused by later runs.
@@ -36,6 +36,14 @@ SCENARIOS = {
     "state only: TX": "/listings?state=TX",
     "price type only: hourly": "/listings?price_type=hourly",
     "broad price range only: $50 and up": "/listings?min_price=50",
+    "near 75201 within 25 miles (nearest first)": "/listings?near=75201&within=25",
+    "near 75201 within 50: grooming, $50-$500": (
+        "/listings?near=75201&within=50&category=grooming&min_price=50&max_price=500"
+    ),
+    "near 10001 within 100: 'golden retriever'": "/listings?q=golden+retriever&near=10001&within=100",
+    "near 60601 within 100: providers who travel to me": "/listings?near=60601&within=100&travel=1",
+    "near 75201 within 500 (the widest radius, nearest first)": "/listings?near=75201&within=500",
+    "near 75201 within 50, newest first": "/listings?near=75201&within=50&sort=newest",
 }
 
 
@@ -108,6 +116,8 @@ def deep_page(client) -> None:
     explain_page(client, f"deep page: keyset cursor at row {depth:,} (newest)", f"/listings?after={cursor}")
     deep_search = next_page_path(client, "/listings?q=golden+retriever", pages=5)
     explain_page(client, "page 6 of 'golden retriever' (relevance)", deep_search)
+    deep_near = next_page_path(client, "/listings?near=75201&within=100", pages=10)
+    explain_page(client, "page 11 of near 75201 within 100 (distance cursor)", deep_near)
     offset_sql = (
         'SELECT l.id FROM "ServiceListing" l JOIN "MarketplaceUser" u ON u.id = l.provider_user_id '
         "WHERE l.status = 'active' AND u.status = 'active' "

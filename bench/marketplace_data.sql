@@ -1,5 +1,7 @@
 -- 1,000,000 listings from 20,000 providers, generated inside PostgreSQL (never row by row from Python).
 -- Words, categories and states are realistic; 1% of providers are suspended; ~10% of listings are not active.
+-- ZIP codes are real ones from "ZipCentroid" (revision 0017), each about equally often, with their state, so the
+-- listings spread over the country as ZIP codes do (densest where people live); the trigger locates them.
 INSERT INTO "MarketplaceUser" (email, password_hash, first_name, last_name, user_type, status, email_verified,
                                tenant_verified, created_at, updated_at)
 SELECT 'bench-provider-' || g || '@example.test', 'not-a-hash',
@@ -12,6 +14,9 @@ FROM generate_series(1, 20000) AS g;
 
 WITH providers AS (
   SELECT array_agg(id ORDER BY id) AS ids FROM "MarketplaceUser" WHERE email LIKE 'bench-provider-%'
+), places AS (
+  SELECT array_agg(zip_code ORDER BY zip_code) AS zips, array_agg(coalesce(state, 'TX') ORDER BY zip_code) AS states
+  FROM "ZipCentroid"
 ), words AS (
   SELECT
     ARRAY['stud_service','grooming','training','boarding','transport','veterinary','photography','handling',
@@ -47,8 +52,8 @@ SELECT
   CASE WHEN g % 10 = 9 THEN 'quote' ELSE (ARRAY['fixed','hourly','daily','per_session'])[1 + g % 4] END,
   'USD',
   words.cities[1 + (g / 5) % 20],
-  words.states[1 + (g / 3) % 30],
-  lpad(((g * 31) % 99999)::text, 5, '0'),
+  places.states[1 + (g::bigint * 31) % array_length(places.zips, 1)],
+  places.zips[1 + (g::bigint * 31) % array_length(places.zips, 1)],
   (g % 11) * 25,
   CASE WHEN g % 50 = 1 THEN 'draft' WHEN g % 50 = 2 THEN 'inactive' WHEN g % 50 = 3 THEN 'suspended'
        ELSE 'active' END,
@@ -56,4 +61,4 @@ SELECT
   now() - ((g * 13) % 1000) * interval '1 day',
   now(),
   now() - ((g * 13) % 1000) * interval '1 day' - (g % 86400) * interval '1 second'
-FROM generate_series(1, :count) AS g, providers, words;
+FROM generate_series(1, :count) AS g, providers, places, words;

@@ -3,6 +3,7 @@
 from models.audit import ActorKind, AuditEvent, record_audit
 from models.base import Base
 from models.billing import Invoice, InvoiceLineItem, InvoiceStatus, Payment, PaymentRefund, PaymentStatus
+from models.location import ZipCentroid
 from models.marketplace import (
     ListingStatus,
     MarketplaceTransaction,
@@ -82,6 +83,7 @@ __all__ = [
     "TwoFactorRecoveryCode",
     "UserStatus",
     "UserType",
+    "ZipCentroid",
     "allocate_invoice_number",
     "can_move",
     "current_tenant_id",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     ColumnElement,
     Date,
+    Double,
     FetchedValue,
     ForeignKey,
     Index,
@@ -217,6 +218,15 @@ class ServiceListing(SpecTimestamps, Base):
             "provider_user_id",
             postgresql_where=text("status = 'active'"),
         ),
+        # Revision 0019: "near me" reads a latitude range, checks the longitude in the index, and, for the
+        # category counts and the distance order, needs nothing else from the table (index-only).
+        Index(
+            "ServiceListing_location_idx",
+            "latitude",
+            "longitude",
+            postgresql_include=["id", "category", "provider_user_id", "service_area_miles"],
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -241,6 +251,14 @@ class ServiceListing(SpecTimestamps, Base):
     # Revisions 0006 and 0017: written by the "ServiceListing_search_vector_refresh" trigger, never by the app.
     # Deferred: only the search query reads it, and never into Python.
     search_vector: Mapped[Any | None] = mapped_column(TSVECTOR, FetchedValue(), deferred=True)
+    # Revision 0019: the centroid of zip_code (models.location), set by a database trigger whenever the ZIP
+    # changes, so an ORM write reloads them rather than sending its own.
+    latitude: Mapped[float | None] = mapped_column(
+        Double, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    longitude: Mapped[float | None] = mapped_column(
+        Double, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     provider_user: Mapped[MarketplaceUser] = relationship(back_populates="listings")
     threads: WriteOnlyMapped[MessageThread] = relationship(back_populates="listing")

@@ -28,4 +28,6 @@ def listing_conditions(
         conditions.append(ServiceListing.price_cents >= filters.min_cents)
     if filters.max_cents is not None:
         conditions.append(ServiceListing.price_cents <= filters.max_cents)
+    if filters.near is not None:
+        conditions.extend(filters.near.conditions())
     return conditions

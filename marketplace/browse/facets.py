@@ -41,8 +41,10 @@ from models import MarketplaceUser, ServiceListing
 
 def counts_slot(filters: BrowseFilters) -> CountsSlot:
     """Cached counts for everything the visitor chose except the category itself and the page."""
+    near = filters.near
+    location = (near.zip_code, near.radius_miles, near.travel) if near is not None else None
     return facet_cache.counts_slot(
-        (filters.q, filters.state, filters.price_type, filters.min_cents, filters.max_cents)
+        (filters.q, filters.state, filters.price_type, filters.min_cents, filters.max_cents, location)
     )
 
 
@@ -50,7 +52,11 @@ def category_counts(filters: BrowseFilters, tsquery: Any) -> Counts:
     """Matches per category for everything the visitor chose except the category itself: one statement."""
     conditions = listing_conditions(filters, tsquery, with_category=False)
     nothing_filtered = tsquery is None and not (
-        filters.state or filters.price_type or filters.min_cents is not None or filters.max_cents is not None
+        filters.state
+        or filters.price_type
+        or filters.min_cents is not None
+        or filters.max_cents is not None
+        or filters.near is not None
     )
     query = _all_minus_not_in_good_standing(conditions) if nothing_filtered else _in_good_standing(conditions)
     return {category: int(count) for category, count in db.session.execute(query).all() if count > 0}

@@ -16,6 +16,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from app.money import BIGINT_MAX, MoneyError, format_money, parse_dollars
+from marketplace.browse.location import LocationInput, Near, parse_location
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 from models.types import INT4_MAX
 
@@ -25,6 +26,7 @@ SORTS: dict[str, str] = {
     "newest": "Newest",
     "price_asc": "Price: low to high",
     "price_desc": "Price: high to low",
+    "distance": "Nearest first",
 }
 
 
@@ -75,8 +77,10 @@ KEY_SHAPES = {
     "newest": re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?|-?infinity", re.ASCII),
     "price_asc": re.compile(r"-?\d{1,19}", re.ASCII),
     "price_desc": re.compile(r"-?\d{1,19}", re.ASCII),
+    "distance": re.compile(r"\d{1,20}(\.\d{1,20})?(e[-+]?\d{1,2})?", re.ASCII),
 }
 REAL_RANGE = (1e-37, 1e37)  # inside PostgreSQL's REAL, away from its overflow and underflow limits
+MAX_DISTANCE_MILES = 12_500  # half the earth's circumference: no two points are farther apart
 
 
 def _key_is_valid(sort: str, key: str) -> bool:
@@ -87,6 +91,8 @@ def _key_is_valid(sort: str, key: str) -> bool:
         if sort == "relevance":
             value = float(key)
             return value == 0 or REAL_RANGE[0] <= value <= REAL_RANGE[1]
+        if sort == "distance":
+            return 0 <= float(key) <= MAX_DISTANCE_MILES
         if sort == "newest":
             return "infinity" in key or bool(datetime.fromisoformat(key))
         return abs(int(key)) <= BIGINT_MAX
@@ -103,6 +109,8 @@ class BrowseFilters:
     max_cents: int | None = None
     price_type: str | None = None
     sort: str = "newest"
+    near: Near | None = None
+    location: LocationInput = field(default_factory=LocationInput)
     after: Cursor | None = None
     before: Cursor | None = None
     notes: list[str] = field(default_factory=list)
@@ -116,6 +124,9 @@ class BrowseFilters:
             "min_price": _dollars(self.min_cents),
             "max_price": _dollars(self.max_cents),
             "price_type": self.price_type or "",
+            "near": self.location.near,
+            "within": self.location.within,
+            "travel": "1" if self.location.travel and self.location.near else "",
             "sort": self.sort_param,
         }
         args.update(overrides)
@@ -124,7 +135,7 @@ class BrowseFilters:
     @property
     def sort_param(self) -> str:
         """Empty for the default order, so typing a query switches to relevance by itself."""
-        return "" if self.sort == default_sort(self.q) else self.sort
+        return "" if self.sort == default_sort(self.q, self.near) else self.sort
 
     @property
     def min_price(self) -> str:
@@ -142,7 +153,10 @@ def _dollars(cents: int | None) -> str:
     return f"{whole}.{rest:02d}" if rest else str(whole)
 
 
-def default_sort(q: str) -> str:
+def default_sort(q: str, near: Near | None = None) -> str:
+    """Nearest first when the buyer gave a location, best match when they typed words, else newest."""
+    if near is not None:
+        return "distance"
     return "relevance" if q else "newest"
 
 
@@ -186,9 +200,12 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
             f"{format_money(min_cents)} to {format_money(max_cents)}."
         )
 
-    sort = args.get("sort") or default_sort(q)
-    if sort not in SORTS or (sort == "relevance" and not q):
-        sort = default_sort(q)
+    near, location = parse_location(args)
+    sort = args.get("sort") or default_sort(q, near)
+    if sort == "distance" and near is None and not location.errors:
+        notes.append("Enter a ZIP code to sort by distance.")
+    if sort not in SORTS or (sort == "relevance" and not q) or (sort == "distance" and near is None):
+        sort = default_sort(q, near)
     return BrowseFilters(
         q=q,
         category=category,
@@ -197,6 +214,8 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
         max_cents=max_cents,
         price_type=price_type,
         sort=sort,
+        near=near,
+        location=location,
         after=Cursor.decode(args.get("after"), sort),
         before=Cursor.decode(args.get("before"), sort),
         notes=notes,

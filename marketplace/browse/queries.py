@@ -17,6 +17,7 @@ from sqlalchemy import (
     REAL,
     BigInteger,
     ColumnElement,
+    Double,
     Select,
     Subquery,
     Text,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     select,
     true,
     tuple_,
@@ -36,6 +38,7 @@ from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts
 from marketplace.browse.facets import category_counts, counts_slot
 from marketplace.browse.forms import BrowseFilters, Cursor
+from marketplace.browse.location import distance_label
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 
@@ -115,7 +118,12 @@ class ResultRow:
     provider_name: str
     provider_verified: bool
     provider_rating: Rating
+    distance_miles: float | None  # from the buyer's ZIP, when they gave one
     cursor: Cursor
+
+    @property
+    def distance_label(self) -> str:
+        return distance_label(self.distance_miles)
 
 
 @dataclass
@@ -138,12 +146,17 @@ class BrowsePage:
         last = self.first_position + len(self.rows) - 1
         return (self.first_position, last) if last <= self.total else None
 
+    @classmethod
+    def nothing(cls) -> BrowsePage:
+        return cls([], {}, 0, None, None)
+
 
 KEY_TYPES: dict[str, Any] = {
     "relevance": REAL,
     "newest": TIMESTAMP,
     "price_asc": BigInteger,
     "price_desc": BigInteger,
+    "distance": Double,
 }
 
 
@@ -151,9 +164,12 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     tsquery = build_tsquery(filters.q)
     if tsquery is not None:
         tsquery = cast(tsquery, TSQUERY)
+    near = filters.near
     if filters.sort == "relevance" and tsquery is not None:
         sort_key: ColumnElement[Any] = func.ts_rank(ServiceListing.search_vector, tsquery)
         descending = True
+    elif filters.sort == "distance" and near is not None:
+        sort_key, descending = near.distance_to(ServiceListing.latitude, ServiceListing.longitude), False
     else:
         sort_key, descending = SORT_KEYS["newest" if filters.sort == "relevance" else filters.sort]
 
@@ -193,6 +209,11 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             ProviderStats.rating_sum,
             page_ids.c.sort_key,
             page_ids.c.sort_text,
+            (
+                near.distance_to(ServiceListing.latitude, ServiceListing.longitude)
+                if near is not None
+                else null()
+            ).label("distance"),
         )
         .join(page_ids, page_ids.c.id == ServiceListing.id)
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
@@ -226,6 +247,7 @@ def browse(filters: BrowseFilters) -> BrowsePage:
             provider_name=row.provider_name,
             provider_verified=bool(row.provider_verified),
             provider_rating=Rating.of(row.review_count, row.rating_sum),
+            distance_miles=row.distance,
             cursor=Cursor(filters.sort, row.sort_text, row.id),
         )
         for row in listing_rows

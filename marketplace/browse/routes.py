@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from flask import request
 
+from app.forms import INVALID_FORM_STATUS
 from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.browse.forms import SORTS, parse_filters
-from marketplace.browse.queries import browse
+from marketplace.browse.queries import BrowsePage, browse
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 
 
-def _browse_page() -> str:
+def _browse_page() -> tuple[str, int]:
     filters = parse_filters(request.args)
-    page = browse(filters)
-    return render_page_or_block(
+    # A location that cannot be used answers with its message, not with listings from somewhere else.
+    refused = bool(filters.location.errors)
+    page = BrowsePage.nothing() if refused else browse(filters)
+    html = render_page_or_block(
         "marketplace/browse/browse.html",
         "results",
         filters=filters,
@@ -24,13 +27,14 @@ def _browse_page() -> str:
         price_types=PRICE_TYPES,
         sorts=SORTS,
     )
+    return html, INVALID_FORM_STATUS if refused else 200
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> tuple[str, int]:
     return _browse_page()
 
 
 @bp.get("/listings")
-def listings() -> str:
+def listings() -> tuple[str, int]:
     return _browse_page()

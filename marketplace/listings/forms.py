@@ -12,10 +12,11 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.extensions import db
 from app.forms import WholeNumberField, strip_text
 from app.money import MoneyError, parse_dollars
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
-from models import PriceType, ServiceListing
+from models import PriceType, ServiceListing, ZipCentroid
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 30
@@ -85,6 +86,15 @@ class ListingForm(FlaskForm):
     def validate_state(self, field: SelectField) -> None:
         if field.data not in US_STATES:
             raise ValidationError("Choose a US state from the list.")
+
+    def validate_zip_code(self, field: StringField) -> None:
+        if field.errors:
+            return
+        if db.session.get(ZipCentroid, field.data[:5]) is None:
+            raise ValidationError(
+                f"We don't know the ZIP code {field.data[:5]}. Check it: buyers who search near a ZIP code "
+                "find listings by theirs."
+            )
 
     def validate_price_type(self, field: SelectField) -> None:
         if field.data not in PRICE_TYPES:

@@ -1,7 +1,7 @@
 """message_idempotency: a message form's idempotency key, so a retried send stores one message.
 
 Revision ID: 0020_message_idempotency
-Revises: 0018_sign_in_sessions_two_factor
+Revises: 0019_listing_location
 Create Date: 2026-11-27
 
 - "Message".idempotency_key VARCHAR(64) NULL: the key of the form that sent the message (a new one each time a
@@ -20,7 +20,7 @@ from alembic import op
 from app.preflight import Lock, Online
 
 revision = "0020_message_idempotency"
-down_revision = "0018_sign_in_sessions_two_factor"
+down_revision = "0019_listing_location"
 branch_labels = None
 depends_on = None
 

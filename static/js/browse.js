@@ -19,6 +19,15 @@
     });
   });
 
+  // A ZIP code or distance that cannot be used comes back as 422 with its message: show it like any result.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 422 && target && target.id === "results") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Screen readers hear how many listings match after each live update, not the whole list read out again.
   document.addEventListener("htmx:afterSwap", function (event) {
     var status = document.getElementById("results-status");
@@ -37,7 +46,9 @@
     }
     var params = new URLSearchParams(window.location.search);
     Array.prototype.forEach.call(form.elements, function (field) {
-      if (field.name && (field.tagName === "INPUT" || field.tagName === "SELECT")) {
+      if (field.name && field.type === "checkbox") {
+        field.checked = params.get(field.name) === field.value;
+      } else if (field.name && (field.tagName === "INPUT" || field.tagName === "SELECT")) {
         field.value = params.get(field.name) || "";
       }
     });

@@ -1,5 +1,6 @@
-"""A seller uploads two photos, puts the second first, and publishes; the search card shows that photo, the
-listing page's gallery works, and the browser reports no blocked image (img-src is 'self')."""
+"""A seller uploads two photos, puts the second first, and publishes; a buyer finds the listing by "near 75201" and
+its search card shows that photo and its distance, the listing page's gallery works, and the browser reports no
+blocked image (img-src is 'self')."""
 
 from __future__ import annotations
 
@@ -49,8 +50,14 @@ def test_seller_uploads_reorders_and_publishes_and_the_card_shows_the_first_phot
 
     buyer = new_page()
     watch_problems(buyer, problems)
-    buyer.goto("/listings?q=" + title.split()[-1])
+    buyer.goto("/listings")
+    buyer.get_by_label("Near ZIP code").fill("75201")
+    buyer.get_by_label("Within (miles)").fill("1")
+    buyer.get_by_role("button", name="Search").click()
+    expect(buyer.locator(".results-summary")).to_contain_text("within 1 mile of 75201 (Dallas, TX)")
+    expect(buyer).to_have_url(re.compile(r"near=75201&within=1"))
     card = buyer.locator(".result-card").filter(has_text=title)
+    expect(card.locator(".result-distance")).to_have_text("Under 1 mi away")
     image = card.locator("img.result-photo")
     expect(image).to_have_attribute("src", ribbon)
     image.scroll_into_view_if_needed()

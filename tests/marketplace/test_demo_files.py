@@ -63,3 +63,20 @@ def test_the_demo_conversation_holds_a_pdf_only_its_participants_can_open(client
     with client.session_transaction() as session:
         session.clear()
     assert client.get(link).status_code == 404
+
+
+def test_near_75201_within_50_miles_finds_the_demo_texas_listings_nearest_first(client, uploads):
+    seed_demo()
+    db.session.commit()
+    texas = db.session.scalars(
+        select(ServiceListing).where(ServiceListing.state == "TX", ServiceListing.status == "active")
+    ).all()
+    html = client.get("/listings?near=75201&within=50").get_data(as_text=True)
+    cards = html.split('class="card result-card"')[1:]
+    assert len(cards) == len(texas) == 5
+    assert all(listing.title.replace("'", "&#39;") in html for listing in texas)
+    distances = [
+        int(card.split('class="result-distance">')[1].split(" mi")[0].replace("Under ", "")) for card in cards
+    ]
+    assert distances == sorted(distances) and distances[0] <= 1 and distances[-1] <= 50
+    assert all('class="result-photo" src=' in card for card in cards)

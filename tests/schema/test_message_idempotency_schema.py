@@ -8,7 +8,7 @@ import pytest
 
 from tests.schema.conftest import ScratchDatabase
 
-BEFORE = "0018_sign_in_sessions_two_factor"
+BEFORE = "0019_listing_location"
 REVISION = "0020_message_idempotency"
 
 EXISTING = """

@@ -68,6 +68,11 @@ def test_seller_creates_a_draft_listing_and_is_taken_to_its_photos(client, csrf,
         ("state", "XX", "Choose a US state"),
         ("zip_code", "1234", "5-digit ZIP"),
         ("zip_code", "٧٨٧٠١", "5-digit ZIP"),  # digits, but not the ones a US ZIP code is written with
+        (
+            "zip_code",
+            "00000",
+            "know the ZIP code 00000",
+        ),  # five digits, but no such ZIP: near-me could not find it
         ("service_area_miles", "501", "0 to 500"),
         ("service_area_miles", "-1", "0 to 500"),
         ("service_area_miles", "9" * 310, "at most 15 digits"),  # was an OverflowError (a 500)
@@ -134,6 +139,18 @@ def test_owner_edits_a_listing(client, csrf, seller):
     assert response.status_code == 302
     db.session.refresh(listing)
     assert listing.title == "New title"
+
+
+def test_a_listing_moved_to_another_zip_is_found_near_its_new_place(client, csrf, seller):
+    listing = ServiceListingFactory(provider_user=seller, title="Moving groomer", zip_code="78701")  # Austin
+    assert "Moving groomer" not in client.get("/listings?near=75201&within=50").get_data(as_text=True)
+    response = client.post(
+        f"/dashboard/listings/{listing.id}/edit",
+        data={"csrf_token": csrf(), **_valid(title="Moving groomer", city="Dallas", zip_code="75204")},
+    )
+    assert response.status_code == 302
+    html = client.get("/listings?near=75201&within=50").get_data(as_text=True)
+    assert "Moving groomer" in html and "1 mi away" in html
 
 
 @pytest.mark.parametrize(
