@@ -6,6 +6,12 @@
     return document.querySelector("form.browse-form");
   }
 
+  // Wide screens have room for the filters: show them open. Phones keep results first, behind "Filters (n)".
+  var filtersBox = document.querySelector("details.browse-filters");
+  if (filtersBox && window.matchMedia("(min-width: 641px)").matches) {
+    filtersBox.open = true;
+  }
+
   // Empty filters add nothing to the address: keep pushed URLs short and shareable, like "/listings?q=stud".
   document.addEventListener("htmx:configRequest", function (event) {
     var form = browseForm();
