@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import outages
 from app.config import load_config
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
-from models.scoping import install_scoping
+from models.scoping import install_database_scope, install_scoping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,14 +63,18 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        from app.database_roles import provision_app_role
         from app.embedded_db import start_embedded_postgres
 
         pgdata = Path(app.config["EMBEDDED_DB_DIR"] or Path(app.instance_path) / "pgdata")
-        app.config["SQLALCHEMY_DATABASE_URI"] = start_embedded_postgres(pgdata)
+        owner_url = start_embedded_postgres(pgdata)
+        app.config["MIGRATION_DATABASE_URI"] = owner_url
+        app.config["SQLALCHEMY_DATABASE_URI"] = provision_app_role(owner_url)
 
     db.init_app(app)
     outages.init_app(app)
     install_scoping(Session)
+    install_database_scope()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -18,11 +18,14 @@ from sqlalchemy import select
 
 from app.extensions import db, login_manager
 from app.tokens import fingerprint
-from models import ALL_TENANTS, Contact, MarketplaceUser
+from models import Contact, MarketplaceUser, cross_tenant
 
 IdentityKind = Literal["contact", "marketplace"]
 V = TypeVar("V", bound=Callable[..., Any])
 KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
+# One contact, by the id in this browser's signed session, wherever it is: portal.access then refuses a contact
+# outside its own breeder's portal, and the marketplace can say which portal it signs out of.
+SESSION_CONTACT = "the signed-in contact of this session"
 
 
 @dataclass(eq=False)
@@ -60,11 +63,10 @@ def _load_identity(identity_id: str) -> SignedIn | None:
         return None
     record: Contact | MarketplaceUser | None
     if kind == "contact":
-        record = db.session.scalars(
-            select(Contact)
-            .where(Contact.id == record_id, Contact.portal_enabled.is_(True))
-            .execution_options(**{ALL_TENANTS: True})
-        ).one_or_none()
+        with cross_tenant(SESSION_CONTACT):
+            record = db.session.scalars(
+                select(Contact).where(Contact.id == record_id, Contact.portal_enabled.is_(True))
+            ).one_or_none()
     elif kind == "marketplace":
         record = db.session.get(MarketplaceUser, record_id)
         if record is not None and not record.in_good_standing:

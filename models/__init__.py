@@ -32,7 +32,16 @@ from models.sales import (
     net_payout_cents,
     platform_fee_cents,
 )
-from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
+from models.scoping import (
+    ALL_TENANTS,
+    INCLUDE_DELETED,
+    TenantNotBound,
+    cross_tenant,
+    current_tenant_id,
+    install_scoping,
+    linked_tenants_scope,
+    tenant_scope,
+)
 from models.tenancy import Contact, Party, PartyType, Tenant
 from models.webhooks import StripeEvent
 
@@ -72,6 +81,7 @@ __all__ = [
     "SoftDelete",
     "StripeEvent",
     "Tenant",
+    "TenantNotBound",
     "TenantOwned",
     "ThreadStatus",
     "TransactionStatus",
@@ -79,8 +89,10 @@ __all__ = [
     "UserType",
     "allocate_invoice_number",
     "can_move",
+    "cross_tenant",
     "current_tenant_id",
     "install_scoping",
+    "linked_tenants_scope",
     "net_payout_cents",
     "platform_fee_cents",
     "record_audit",

@@ -1,0 +1,113 @@
+"""row_level_security: PostgreSQL shows and accepts a tenant's rows only inside that tenant's scope.
+
+Revision ID: 0019_row_level_security
+Revises: 0016_payment_refunds
+Create Date: 2026-11-27
+
+The application binds a scope per transaction (models/scoping.py) with set_config(..., true):
+- app.tenant_id: the one breeder a request works for (the portal's URL, a seller's linked breeder);
+- app.tenant_ids: an array of breeders whose rows may be read, not written (a marketplace user's "My invoices");
+- app.cross_tenant: a named reason to read and write every tenant's rows (webhooks, commands, the demo loader).
+Each is read through NULLIF(current_setting(name, true), ''): unset is NULL, which matches no row and never
+raises. Two functions hold the rule once:
+- tenant_row_visible(tenant): for SELECT;
+- tenant_row_writable(tenant): for INSERT, UPDATE and DELETE (app.tenant_ids does not count).
+Both are plain SQL and STABLE, so the planner inlines them into each query.
+
+Tables, by their tenant column, each ENABLE and FORCE (so the tables' owner is held to them too; a superuser or
+a BYPASSRLS role is not, which is why the application's role must be neither):
+- "Party", "Contact", "Invoice", "InvoiceLineItem", "Payment", "PaymentRefund" ("tenantId");
+- "MarketplaceTransaction" (provider_tenant_id), "InvoiceNumberCounter" (tenant_id);
+- "AuditEvent" (tenant_id, nullable): read like the others, and an event of no tenant (a marketplace user's own
+  account) only where no single tenant is bound, so a portal never lists the marketplace's events. An event is
+  recorded wherever it happens (a buyer's review is an event of the provider's breeder): INSERT is open, UPDATE
+  and DELETE have no policy at all (and revision 0010's trigger refuses them anyway).
+Not here, on purpose: "Review" (provider_tenant_id) is public on provider pages, "MarketplaceUser".tenant_id is an
+account's link to a breeder, not a breeder's row.
+
+Privileges are not this revision's business: the roles, and the ALTER DEFAULT PRIVILEGES that grant every later
+table to the application's role, are set up with the database (README, app/database_roles.py).
+Each table is locked ACCESS EXCLUSIVE for a catalog change only (no scan), until the commit.
+"""
+
+from alembic import op
+
+from app.preflight import Lock
+
+revision = "0019_row_level_security"
+down_revision = "0016_payment_refunds"
+branch_labels = None
+depends_on = None
+
+TENANT_COLUMNS = {
+    "Party": '"tenantId"',
+    "Contact": '"tenantId"',
+    "Invoice": '"tenantId"',
+    "InvoiceLineItem": '"tenantId"',
+    "Payment": '"tenantId"',
+    "PaymentRefund": '"tenantId"',
+    "MarketplaceTransaction": "provider_tenant_id",
+    "InvoiceNumberCounter": "tenant_id",
+}
+AUDIT = "AuditEvent"
+
+PREFLIGHT = [
+    Lock(table, "ENABLE and FORCE ROW LEVEL SECURITY, CREATE POLICY (catalog only)")
+    for table in (*TENANT_COLUMNS, AUDIT)
+]
+
+_TENANT_ID = "NULLIF(current_setting('app.tenant_id', true), '')::integer"
+_TENANT_IDS = "NULLIF(current_setting('app.tenant_ids', true), '')::integer[]"
+_CROSS_TENANT = "NULLIF(current_setting('app.cross_tenant', true), '') IS NOT NULL"
+
+FUNCTIONS = f"""
+CREATE FUNCTION tenant_row_visible(tenant integer) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT tenant = {_TENANT_ID} OR tenant = ANY ({_TENANT_IDS}) OR {_CROSS_TENANT}
+$$;
+CREATE FUNCTION tenant_row_writable(tenant integer) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT tenant = {_TENANT_ID} OR {_CROSS_TENANT}
+$$;
+"""
+
+
+def _policies(table: str, column: str) -> list[str]:
+    # Permissive policies add up per command: SELECT sees visible OR writable rows (= visible); INSERT, UPDATE
+    # and DELETE answer to the write policy only.
+    return [
+        f'CREATE POLICY tenant_rows_read ON "{table}" FOR SELECT USING (tenant_row_visible({column}))',
+        f'CREATE POLICY tenant_rows_write ON "{table}" FOR ALL '
+        f"USING (tenant_row_writable({column})) WITH CHECK (tenant_row_writable({column}))",
+    ]
+
+
+# The trail is read like a tenant's rows; an event is recorded wherever it happens (a buyer's review is an event
+# of the provider's breeder), and never changed (no UPDATE or DELETE policy; revision 0010's trigger too).
+AUDIT_POLICIES = [
+    f'CREATE POLICY tenant_rows_read ON "{AUDIT}" FOR SELECT USING ('
+    f"tenant_row_visible(tenant_id) OR (tenant_id IS NULL AND {_TENANT_ID} IS NULL))",
+    f'CREATE POLICY tenant_rows_write ON "{AUDIT}" FOR INSERT WITH CHECK (true)',
+]
+
+
+def _secure(table: str, policies: list[str]) -> None:
+    op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+    op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+    for policy in policies:
+        op.execute(policy)
+
+
+def upgrade():
+    op.execute(FUNCTIONS)
+    for table, column in TENANT_COLUMNS.items():
+        _secure(table, _policies(table, column))
+    _secure(AUDIT, AUDIT_POLICIES)
+
+
+def downgrade():
+    for table in (*TENANT_COLUMNS, AUDIT):
+        op.execute(f'DROP POLICY tenant_rows_write ON "{table}"')
+        op.execute(f'DROP POLICY tenant_rows_read ON "{table}"')
+        op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
+        op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+    op.execute("DROP FUNCTION tenant_row_writable(integer)")
+    op.execute("DROP FUNCTION tenant_row_visible(integer)")
