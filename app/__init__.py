@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import outages
-from app.config import load_config
+from app.config import ConfigError, load_config
+from app.database_roles import provision_app_role, refuse_an_unconfined_app_role
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from models.scoping import install_database_scope, install_scoping
 
@@ -62,8 +63,12 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config["PRODUCTION"] and not app.config["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError(
+            "DATABASE_URL must be set in production (the application's own role, which owns nothing; "
+            "see the README); refusing to start."
+        )
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        from app.database_roles import provision_app_role
         from app.embedded_db import start_embedded_postgres
 
         pgdata = Path(app.config["EMBEDDED_DB_DIR"] or Path(app.instance_path) / "pgdata")
@@ -72,6 +77,9 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
         app.config["SQLALCHEMY_DATABASE_URI"] = provision_app_role(owner_url)
 
     db.init_app(app)
+    if app.config["PRODUCTION"]:
+        with app.app_context():
+            refuse_an_unconfined_app_role(db.engine)
     outages.init_app(app)
     install_scoping(Session)
     install_database_scope()

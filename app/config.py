@@ -157,12 +157,6 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         )
 
     database_url = (os.environ.get("DATABASE_URL") or "").strip() or None
-    if production and not database_url:
-        raise ConfigError(
-            "DATABASE_URL must be set in production (the application's own role, which owns nothing; "
-            "see the README); refusing to start."
-        )
-
     mail_backend = _mail_backend(production)
     single_process = _bool("SINGLE_PROCESS", False)
     if production and not os.environ.get("REDIS_URL") and not single_process:

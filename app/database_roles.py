@@ -9,10 +9,16 @@ embedded server and the tests set this up by themselves; on a managed server the
 from __future__ import annotations
 
 import contextlib
+import logging
 
 import psycopg
 from psycopg import sql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from app.config import ConfigError
+
+log = logging.getLogger(__name__)
 
 APP_ROLE = "breeder_app"
 
@@ -69,3 +75,19 @@ def role_bypasses_row_security(connection) -> str | None:
     if owned:
         return f"owns {owned} tables"
     return None
+
+
+def refuse_an_unconfined_app_role(engine: Engine) -> None:
+    """Production's start-up check: stop with one line when DATABASE_URL's role is not held to row-level security.
+    A server that cannot be reached is not this check's business (the app starts, and answers 503 until it can)."""
+    try:
+        with engine.connect() as connection:
+            reason = role_bypasses_row_security(connection)
+    except OperationalError:
+        log.warning("Could not check DATABASE_URL's role at start-up: the database is unreachable")
+        return
+    if reason:
+        raise ConfigError(
+            f"DATABASE_URL's role {engine.url.username!r} {reason}, so row-level security would not hold it; "
+            "connect as a role that owns nothing and has NOBYPASSRLS (README, Database roles); refusing to start."
+        )

@@ -8,6 +8,7 @@ and cannot bypass row security), never in the test's own cross_tenant(TEST_DATA)
 from __future__ import annotations
 
 import contextvars
+import os
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -18,6 +19,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from app import create_app
+from app.config import ConfigError
 from app.database_roles import role_bypasses_row_security
 from app.extensions import db
 from models import (
@@ -30,6 +33,7 @@ from models import (
     linked_tenants_scope,
     tenant_scope,
 )
+from tests.cli import run_flask
 from tests.conftest import FreshContextClient, csrf_token_from
 from tests.dbserver import scratch_app
 from tests.factories import PASSWORD, ContactFactory, InvoiceFactory, PartyFactory, TenantFactory
@@ -345,3 +349,45 @@ def test_a_pooled_connection_never_carries_one_requests_tenant_into_the_next(one
         assert conn.execute(INVOICE_TENANTS).fetchall() == []
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenants["birch"]),))
         assert conn.execute(INVOICE_TENANTS).fetchall() == [(tenants["birch"],)]
+
+
+# ---- production refuses a role the policies would not hold -------------------------------------------------
+
+
+def _production_environment(monkeypatch) -> None:
+    for name, value in {
+        "SECRET_KEY": "a-long-random-production-secret",
+        "PUBLIC_URL": "https://breeders.example",
+        "MAIL_SERVER": "smtp.breeders.example",
+        "SINGLE_PROCESS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MIGRATION_DATABASE_URL", raising=False)
+
+
+def test_production_without_database_url_refuses_to_start(monkeypatch):
+    _production_environment(monkeypatch)
+    with pytest.raises(ConfigError, match="DATABASE_URL must be set in production"):
+        create_app(env_name="production")
+
+
+def test_production_refuses_a_database_role_that_bypasses_row_security(monkeypatch, database_url: str):
+    _production_environment(monkeypatch)
+    with pytest.raises(ConfigError, match="so row-level security would not hold it"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env_name="production")  # the owner, a superuser
+
+
+def test_production_starts_with_the_application_role_and_migrates_only_as_the_owner(
+    monkeypatch, app_database_url: str
+):
+    _production_environment(monkeypatch)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": app_database_url}, env_name="production")
+    environment = {key: value for key, value in os.environ.items() if key != "MIGRATION_DATABASE_URL"}
+    result = run_flask(
+        environment | {"APP_ENV": "production", "DATABASE_URL": app_database_url}, "db", "upgrade"
+    )
+    assert result.returncode != 0
+    assert "MIGRATION_DATABASE_URL must be set to migrate in production" in result.stderr
+    with production.app_context():
+        db.engine.dispose()

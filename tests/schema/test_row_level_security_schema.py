@@ -38,7 +38,8 @@ def _seen_by_app(app_url: str, tenant: str | None) -> dict[str, list]:
         if tenant is not None:
             conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
         return {
-            table: [row[0] for row in conn.execute(f'SELECT id FROM "{table}" ORDER BY id')] for table in TABLES
+            table: [row[0] for row in conn.execute(f'SELECT id FROM "{table}" ORDER BY id')]
+            for table in TABLES
         }
 
 
