@@ -7,10 +7,12 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import ActorKind, MarketplaceUser, Review, ReviewReport, Tenant, record_audit
+from models import ActorKind, MarketplaceUser, Review, ReviewReport, Tenant, cross_tenant, record_audit
 from models.types import INT4_MAX
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
+# An operator's command acts on any breeder's rows (and records it in the audit trail, read back on insert).
+OPERATOR_COMMAND = "an operator's marketplace command"
 
 
 @marketplace_cli.command("link-tenant")
@@ -18,6 +20,11 @@ marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
 @click.option("--tenant", "tenant_slug", required=True, help="The breeder's tenant slug.")
 def link_tenant_command(email: str, tenant_slug: str) -> None:
     """Link a marketplace user to a breeder (tenant) as verified, and record it in the audit trail."""
+    with cross_tenant(OPERATOR_COMMAND):
+        _link_tenant(email, tenant_slug)
+
+
+def _link_tenant(email: str, tenant_slug: str) -> None:
     address = email.strip().lower()
     users = list(
         db.session.scalars(
@@ -88,15 +95,16 @@ def unhide_review_command(review_id: int, reason: str) -> None:
 def _set_hidden(review_id: int, hidden: bool, reason: str) -> None:
     from marketplace.reviews.writing import set_review_hidden
 
-    try:
-        changed = set_review_hidden(review_id, hidden, reason=reason or None)
-    except LookupError as error:
-        raise click.ClickException(str(error)) from None
-    state = "hidden" if hidden else "shown"
-    if changed is None:
-        click.echo(f"Review {review_id} is already {state}. Nothing changed.")
-        return
-    db.session.commit()
+    with cross_tenant(OPERATOR_COMMAND):
+        try:
+            changed = set_review_hidden(review_id, hidden, reason=reason or None)
+        except LookupError as error:
+            raise click.ClickException(str(error)) from None
+        state = "hidden" if hidden else "shown"
+        if changed is None:
+            click.echo(f"Review {review_id} is already {state}. Nothing changed.")
+            return
+        db.session.commit()
     click.echo(
         f"Review {review_id} is now {state} (provider {changed.provider_user_id}); recorded in the audit trail."
     )

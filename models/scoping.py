@@ -11,8 +11,8 @@ Every SELECT issued through a Session gets extra criteria:
 
 Underneath, row-level security (revision 0019) holds even for SQL that forgets all of this: before any statement
 runs on a transaction, the scope in force is copied into that transaction's settings (app.tenant_id,
-app.tenant_ids, app.cross_tenant, set with set_config(..., true) so they end with the transaction), and the
-tables' policies show and accept the rows of that scope only. `all_tenants=True` is an ORM opt-out only: the
+app.tenant_ids, app.cross_tenant, app.marketplace_user_id, set with set_config(..., true) so they end with the
+transaction), and the tables' policies show and accept the rows of that scope only. `all_tenants=True` is an ORM opt-out only: the
 database still shows the bound tenant's rows, and none when nothing is bound; only cross_tenant() widens both.
 """
 
@@ -47,12 +47,15 @@ class TenantScope:
     tenant_id: int | None = None
     tenant_ids: tuple[int, ...] | None = None
     cross_tenant_reason: str | None = None
+    # The signed-in marketplace user: a sale is also visible to its buyer and its provider (revision 0019).
+    marketplace_user_id: int | None = None
 
-    def settings(self) -> tuple[str, str, str]:
-        """The values of app.tenant_id, app.tenant_ids and app.cross_tenant; '' is "unset" to the policies."""
+    def settings(self) -> tuple[str, str, str, str]:
+        """app.tenant_id, app.tenant_ids, app.cross_tenant and app.marketplace_user_id; '' is "unset"."""
         tenant_ids = "" if self.tenant_ids is None else "{" + ",".join(map(str, self.tenant_ids)) + "}"
         tenant_id = "" if self.tenant_id is None else str(self.tenant_id)
-        return tenant_id, tenant_ids, self.cross_tenant_reason or ""
+        user_id = "" if self.marketplace_user_id is None else str(self.marketplace_user_id)
+        return tenant_id, tenant_ids, self.cross_tenant_reason or "", user_id
 
 
 NO_TENANT = TenantScope()
@@ -94,14 +97,16 @@ def _scoped(scope: TenantScope) -> Iterator[None]:
 
 
 def tenant_scope(tenant_id: int):
-    """Inside the block, tenant-owned rows are this tenant's only (reads and writes)."""
-    return _scoped(TenantScope(tenant_id=tenant_id))
+    """Inside the block, tenant-owned rows are this tenant's only (reads and writes). A signed-in marketplace
+    user stays bound (a seller working for their breeder)."""
+    return _scoped(TenantScope(tenant_id=tenant_id, marketplace_user_id=_scope.get().marketplace_user_id))
 
 
-def linked_tenants_scope(tenant_ids: Iterable[int]):
+def linked_tenants_scope(tenant_ids: Iterable[int], marketplace_user_id: int | None = None):
     """Inside the block, tenant-owned rows of these tenants can be read (a marketplace user's breeders); none
-    can be written."""
-    return _scoped(TenantScope(tenant_ids=tuple(sorted(set(tenant_ids)))))
+    can be written. With `marketplace_user_id`, the sales that user is party to can be read too."""
+    user_id = marketplace_user_id if marketplace_user_id is not None else _scope.get().marketplace_user_id
+    return _scoped(TenantScope(tenant_ids=tuple(sorted(set(tenant_ids))), marketplace_user_id=user_id))
 
 
 def cross_tenant(reason: str):
@@ -162,11 +167,20 @@ def install_scoping(session_class: type[Session] | Session = Session) -> None:
 APPLIED = "tenant_scope_applied"
 _APPLY = (
     "SELECT set_config('app.tenant_id', %s, true), set_config('app.tenant_ids', %s, true), "
-    "set_config('app.cross_tenant', %s, true)"
+    "set_config('app.cross_tenant', %s, true), set_config('app.marketplace_user_id', %s, true)"
 )
 
 
-SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+# Not before these: ROLLBACK TO would undo the settings just written, and SET TRANSACTION must come first.
+TRANSACTION_CONTROL = (
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+    "COMMIT",
+    "BEGIN",
+    "START TRANSACTION",
+    "SET TRANSACTION",
+)
 
 
 def _apply_scope(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -176,8 +190,7 @@ def _apply_scope(conn: Connection, _cursor: Any, statement: str, *_args: Any) ->
     transaction, so a pooled connection starts its next transaction with nothing, whatever the last one held;
     and a fresh transaction is always written (even to "nothing"), so no value survives by accident."""
     scope = _scope.get()
-    # Not before a savepoint's own statements: ROLLBACK TO would undo the settings just written.
-    if conn.info.get(APPLIED) == scope or statement.startswith(SAVEPOINT_STATEMENTS):
+    if conn.info.get(APPLIED) == scope or statement.lstrip()[:17].upper().startswith(TRANSACTION_CONTROL):
         return
     # On the driver's own connection: no SQLAlchemy events (this is not a query of the page), and safe beside a
     # server-side cursor.

@@ -1,8 +1,8 @@
 """A marketplace user's invoices, from every breeder (tenant) where a Contact is linked to them.
 
-Authorization, twice over. The pages read inside linked_breeders(user): the breeders where the user has a client
-record are bound as app.tenant_ids (models.scoping), so the database shows those breeders' rows only, and writes
-none of them. And every query in this module restricts to the user's linked contacts itself: a Contact with `marketplaceUserId` = the user and
+Authorization, twice over. The pages read inside marketplace_user_scope (marketplace/access.py): the breeders
+where the user has a client record are bound as app.tenant_ids (models.scoping), so the database shows those
+breeders' rows only, and writes none of them. And every query in this module restricts to the user's linked contacts itself: a Contact with `marketplaceUserId` = the user and
 not soft-deleted; an invoice is the user's when it belongs to such a contact's tenant and party and a client may
 see it (`Invoice.shown_to_party`: never drafts). Soft-deleted invoices are hidden by models.scoping.
 
@@ -12,16 +12,14 @@ contact over Invoice_clientPartyId_createdAt_idx); the balance due still adds up
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import g
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
-from models import Contact, Invoice, MarketplaceUser, Payment, Tenant, cross_tenant, linked_tenants_scope
+from marketplace.access import marketplace_user_scope
+from models import Contact, Invoice, MarketplaceUser, Payment, Tenant
 
 PER_BREEDER_LIMIT = 100
 
@@ -29,29 +27,6 @@ PER_BREEDER_LIMIT = 100
 def _linked_contact(user_id: int) -> ColumnElement[bool]:
     """The authorization rule: the user's own client records, one per breeder at most."""
     return and_(Contact.marketplace_user_id == user_id, Contact.deleted_at.is_(None))
-
-
-# Which breeders hold a client record of this user can only be learnt from every breeder's contacts; the lookup
-# reads the user's own rows (their id, not deleted) and nothing else.
-LINKED_BREEDERS = "finding the breeders that link a marketplace user to a client record"
-
-
-def linked_tenant_ids(user_id: int) -> tuple[int, ...]:
-    """The breeders where this user has a client record; looked up once per request."""
-    cache: dict[int, tuple[int, ...]] = g.setdefault("linked_tenant_ids", {})
-    if user_id not in cache:
-        with cross_tenant(LINKED_BREEDERS):
-            cache[user_id] = tuple(
-                db.session.scalars(select(Contact.tenant_id).where(_linked_contact(user_id)).distinct())
-            )
-    return cache[user_id]
-
-
-@contextmanager
-def linked_breeders(user_id: int) -> Iterator[None]:
-    """Inside, the user's breeders' rows can be read (and none written)."""
-    with linked_tenants_scope(linked_tenant_ids(user_id)):
-        yield
 
 
 def _invoice_of_contact() -> ColumnElement[bool]:
@@ -95,7 +70,7 @@ def payment_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int, 
 
 def tenant_of_users_invoice_or_404(user_id: int, invoice_id: int) -> int:
     """The breeder of one of the user's invoices (the rule above); anyone else's is a 404."""
-    with linked_breeders(user_id):
+    with marketplace_user_scope(user_id):
         return db.one_or_404(
             _invoices_of(user_id).with_only_columns(Invoice.tenant_id).where(Invoice.id == invoice_id)
         )
@@ -117,7 +92,7 @@ def open_invoice_count(user_id: int) -> int:
         .join(Contact, _invoice_of_contact())
         .where(_linked_contact(user_id), Invoice.owing_criterion())
     )
-    with linked_breeders(user_id):
+    with marketplace_user_scope(user_id):
         return db.session.scalar(statement) or 0
 
 

@@ -10,26 +10,20 @@ from marketplace.invoices.queries import (
     PER_BREEDER_LIMIT,
     invoice_for_marketplace_user_or_404,
     invoices_by_breeder,
-    linked_breeders,
 )
 
 
 @bp.get("/account/invoices")
 @marketplace_login_required
 def my_invoices() -> str:
-    user = signed_in_marketplace_user()
-    with linked_breeders(user.id):
-        return render_template(
-            "marketplace/invoices/invoices.html",
-            breeders=invoices_by_breeder(user),
-            per_breeder_limit=PER_BREEDER_LIMIT,
-        )
+    breeders = invoices_by_breeder(signed_in_marketplace_user())
+    return render_template(
+        "marketplace/invoices/invoices.html", breeders=breeders, per_breeder_limit=PER_BREEDER_LIMIT
+    )
 
 
 @bp.get("/account/invoices/<int:invoice_id>")
 @marketplace_login_required
 def my_invoice(invoice_id: int) -> str:
-    user = signed_in_marketplace_user()
-    with linked_breeders(user.id):
-        found = invoice_for_marketplace_user_or_404(user, invoice_id)
-        return render_template("marketplace/invoices/invoice.html", invoice=found, tenant=found.tenant)
+    found = invoice_for_marketplace_user_or_404(signed_in_marketplace_user(), invoice_id)
+    return render_template("marketplace/invoices/invoice.html", invoice=found, tenant=found.tenant)

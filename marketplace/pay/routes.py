@@ -17,7 +17,6 @@ from marketplace import bp, limits
 from marketplace.access import marketplace_login_required, signed_in_marketplace_user
 from marketplace.invoices.queries import (
     invoice_for_marketplace_user_or_404,
-    linked_breeders,
     payment_for_marketplace_user_or_404,
     tenant_of_users_invoice_or_404,
 )
@@ -44,8 +43,7 @@ def _face() -> PaymentFace:
 @limiter.limit(limits.PAY_PER_USER, key_func=limits.user_key, methods=["POST"])
 def pay_invoice(invoice_id: int):
     user = signed_in_marketplace_user()
-    with linked_breeders(user.id):
-        invoice = invoice_for_marketplace_user_or_404(user, invoice_id)
+    invoice = invoice_for_marketplace_user_or_404(user, invoice_id)
     # Paying writes the invoice's breeder's rows: that breeder alone is bound while it does.
     with tenant_scope(invoice.tenant_id):
         return pay_page(_face(), invoice, payer_for(user, invoice))
