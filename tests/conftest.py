@@ -90,12 +90,17 @@ def app(
 
 
 @pytest.fixture(autouse=True)
-def _db_transaction(app: Flask) -> Iterator[None]:
-    """Roll back everything a test (and the requests it makes) wrote.
+def _test_data_scope() -> Iterator[None]:
+    """A test arranges and inspects rows of many tenants, so it runs in cross_tenant(TEST_DATA); each request it
+    makes starts from nothing, as in production (FreshContextClient, and new threads)."""
+    with cross_tenant(TEST_DATA):
+        yield
 
-    The test itself arranges and inspects rows of many tenants, so it runs in cross_tenant(TEST_DATA); each
-    request it makes starts from nothing, as in production (FreshContextClient)."""
-    with app.app_context(), cross_tenant(TEST_DATA):
+
+@pytest.fixture(autouse=True)
+def _db_transaction(app: Flask) -> Iterator[None]:
+    """Roll back everything a test (and the requests it makes) wrote."""
+    with app.app_context():
         engine = db.engine
         connection = engine.connect()
         outer = connection.begin()
