@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -16,7 +16,7 @@ from app import outages
 from app.config import ConfigError, load_config
 from app.database_roles import provision_app_role, refuse_an_unconfined_app_role
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
-from models.scoping import install_database_scope, install_scoping
+from models.scoping import bind_tenant, install_database_scope, install_scoping, unbind_tenant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,16 @@ def instance_secret_key(instance_path: Path) -> str:
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _start_with_no_tenant() -> None:
+    g.tenant_before_request = bind_tenant(None)
+
+
+def _end_with_no_tenant(_error: BaseException | None) -> None:
+    binding = g.pop("tenant_before_request", None)
+    if binding is not None:
+        unbind_tenant(binding)
 
 
 def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | None = None) -> Flask:
@@ -91,6 +101,9 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
 
     from app import auth, cli, errors, security, storage, templating, uploads
 
+    # First of all hooks: every request starts with no tenant bound, whatever a previous one left behind.
+    app.before_request(_start_with_no_tenant)
+    app.teardown_request(_end_with_no_tenant)
     auth.init_app(app)
     security.init_app(app)
     storage.init_app(app)

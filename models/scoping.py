@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -31,6 +31,7 @@ from sqlalchemy.pool import Pool
 
 from models.mixins import SoftDelete, TenantOwned
 
+T = TypeVar("T")
 INCLUDE_DELETED = "include_deleted"
 ALL_TENANTS = "all_tenants"
 
@@ -116,6 +117,20 @@ def cross_tenant(reason: str):
     if not reason or not reason.strip():
         raise ValueError("cross_tenant() needs the reason this code may span tenants")
     return _scoped(TenantScope(cross_tenant_reason=reason.strip()))
+
+
+def each_step_in_tenant(tenant_id: int, items: Iterable[T]) -> Iterator[T]:
+    """Iterate `items` (a lazy reader, like a streamed response's rows) with the tenant bound while each item is
+    produced, and unbound while the consumer holds it: a `with tenant_scope()` held open across a yield would
+    leak into whatever runs between two steps, and outlive its request."""
+    iterator = iter(items)
+    while True:
+        with tenant_scope(tenant_id):
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+        yield item
 
 
 # ---- the ORM half -------------------------------------------------------------------------------------------

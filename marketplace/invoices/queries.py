@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
-from marketplace.access import marketplace_user_scope
+from marketplace.access import linked_tenant_ids, marketplace_user_scope
 from models import Contact, Invoice, MarketplaceUser, Payment, Tenant
 
 PER_BREEDER_LIMIT = 100
@@ -92,6 +92,8 @@ def open_invoice_count(user_id: int) -> int:
         .join(Contact, _invoice_of_contact())
         .where(_linked_contact(user_id), Invoice.owing_criterion())
     )
+    if not linked_tenant_ids(user_id):
+        return 0  # no breeder links this user: nothing to count, and no statement to run
     with marketplace_user_scope(user_id):
         return db.session.scalar(statement) or 0
 

@@ -33,11 +33,12 @@ from models import (
     linked_tenants_scope,
     tenant_scope,
 )
+from models.scoping import current_scope, current_tenant_id, each_step_in_tenant
 from tests.cli import run_flask
 from tests.conftest import FreshContextClient, csrf_token_from
 from tests.dbserver import scratch_app
 from tests.factories import PASSWORD, ContactFactory, InvoiceFactory, PartyFactory, TenantFactory
-from tests.portal.conftest import PortalWorld, world  # noqa: F401 - the two breeders of the portal tests
+from tests.portal.conftest import PortalWorld
 
 T = TypeVar("T")
 INVOICE_TENANTS = 'SELECT "tenantId" FROM "Invoice"'
@@ -72,7 +73,7 @@ def invoice_tenants_by_raw_sql() -> set[int]:
 
 
 @pytest.fixture
-def invoices(world: PortalWorld) -> tuple[Invoice, Invoice]:  # noqa: F811
+def invoices(world: PortalWorld) -> tuple[Invoice, Invoice]:
     mine = InvoiceFactory(tenant=world.tenant, client_party=world.client_contact.party)
     theirs = InvoiceFactory(tenant=world.other_tenant, client_party=world.other_tenant_contact.party)
     db.session.flush()
@@ -84,7 +85,7 @@ def invoices(world: PortalWorld) -> tuple[Invoice, Invoice]:  # noqa: F811
 
 def test_an_unscoped_raw_select_in_a_portal_request_returns_only_that_portals_invoices(
     app: Flask,
-    world: PortalWorld,  # noqa: F811
+    world: PortalWorld,
     invoices: tuple[Invoice, Invoice],
 ):
     assert in_request(app, "/portal/sunny/login", invoice_tenants_by_raw_sql) == {world.tenant.id}
@@ -105,7 +106,7 @@ def test_with_no_tenant_bound_a_raw_select_returns_no_invoice_at_all(
     assert {invoice.tenant_id for invoice in invoices} <= invoice_tenants_by_raw_sql()
 
 
-def test_linked_breeders_can_be_read_and_no_other(app: Flask, world: PortalWorld, invoices):  # noqa: F811
+def test_linked_breeders_can_be_read_and_no_other(app: Flask, world: PortalWorld, invoices):
     def read_linked() -> set[int]:
         with linked_tenants_scope([world.other_tenant.id]):
             return invoice_tenants_by_raw_sql()
@@ -121,7 +122,7 @@ INSERT_PARTY = text(
 )
 
 
-def test_a_portal_request_cannot_insert_a_row_into_another_breeder(app: Flask, world: PortalWorld):  # noqa: F811
+def test_a_portal_request_cannot_insert_a_row_into_another_breeder(app: Flask, world: PortalWorld):
     def plant() -> None:
         db.session.execute(INSERT_PARTY, {"tenant_id": world.other_tenant.id})
 
@@ -133,7 +134,7 @@ def test_a_portal_request_cannot_insert_a_row_into_another_breeder(app: Flask, w
     )
 
 
-def test_an_orm_write_into_another_breeder_is_refused_at_flush(app: Flask, world: PortalWorld):  # noqa: F811
+def test_an_orm_write_into_another_breeder_is_refused_at_flush(app: Flask, world: PortalWorld):
     def plant() -> None:
         db.session.add(Party(tenant_id=world.other_tenant.id, type="person", name="Planted"))
         db.session.flush()
@@ -144,7 +145,7 @@ def test_an_orm_write_into_another_breeder_is_refused_at_flush(app: Flask, world
 
 def test_a_portal_request_cannot_move_its_row_to_another_breeder_or_touch_theirs(
     app: Flask,
-    world: PortalWorld,  # noqa: F811
+    world: PortalWorld,
     invoices: tuple[Invoice, Invoice],
 ):
     mine, theirs = invoices
@@ -172,7 +173,7 @@ def test_a_portal_request_cannot_move_its_row_to_another_breeder_or_touch_theirs
     assert theirs.notes != "gone"
 
 
-def test_linked_breeders_are_read_only(app: Flask, world: PortalWorld):  # noqa: F811
+def test_linked_breeders_are_read_only(app: Flask, world: PortalWorld):
     def plant() -> None:
         with linked_tenants_scope([world.tenant.id]):
             db.session.execute(INSERT_PARTY, {"tenant_id": world.tenant.id})
@@ -211,7 +212,7 @@ def test_cross_tenant_needs_a_reason_and_then_sees_every_breeder(app: Flask, inv
     assert with_nothing_bound(app, everything) == {invoice.tenant_id for invoice in invoices}
 
 
-def test_leaving_a_scope_inside_one_transaction_takes_its_rows_away(app: Flask, world, invoices):  # noqa: F811
+def test_leaving_a_scope_inside_one_transaction_takes_its_rows_away(app: Flask, world, invoices):
     def widen_then_narrow() -> tuple[set[int], set[int], set[int]]:
         before = invoice_tenants_by_raw_sql()
         with tenant_scope(world.other_tenant.id):
@@ -391,3 +392,38 @@ def test_production_starts_with_the_application_role_and_migrates_only_as_the_ow
     assert "MIGRATION_DATABASE_URL must be set to migrate in production" in result.stderr
     with production.app_context():
         db.engine.dispose()
+
+
+# ---- a request starts from nothing ----------------------------------------------------------------------------
+
+
+def test_a_request_starts_with_no_tenant_whatever_its_thread_held_before(
+    app: Flask, world: PortalWorld, invoices
+):
+    def stale_then_request() -> tuple[set[int], set[int]]:
+        with tenant_scope(world.other_tenant.id):  # left behind by something that ran on this thread before
+            return (
+                in_same_context_request(app, "/listings", invoice_tenants_by_raw_sql),
+                in_same_context_request(app, "/portal/sunny/login", invoice_tenants_by_raw_sql),
+            )
+
+    assert with_nothing_bound(app, stale_then_request) == (set(), {world.tenant.id})
+
+
+def in_same_context_request(app: Flask, path: str, work: Callable[[], T]) -> T:
+    with app.test_request_context(path):
+        app.preprocess_request()
+        return work()
+
+
+def test_a_streamed_reader_holds_its_tenant_only_while_it_reads():
+    def reader() -> Iterator[int | None]:
+        for _ in range(2):
+            yield current_tenant_id()
+
+    steps = each_step_in_tenant(7, reader())
+    assert next(steps) == 7
+    assert current_tenant_id() is None  # between two steps, the consumer runs in its own scope
+    assert next(steps) == 7
+    assert list(steps) == []
+    assert current_scope().cross_tenant_reason  # the test's own scope is back as it was
