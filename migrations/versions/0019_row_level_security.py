@@ -78,13 +78,17 @@ $$;
 """
 
 
+WRITE_POLICIES = ("tenant_rows_insert", "tenant_rows_update", "tenant_rows_delete")
+
+
 def _policies(table: str, column: str) -> list[str]:
-    # Permissive policies add up per command: SELECT sees visible OR writable rows (= visible); INSERT, UPDATE
-    # and DELETE answer to the write policy only.
+    # One policy per command, so a SELECT evaluates the read rule alone (it is inlined into the query's filter).
+    writable = f"tenant_row_writable({column})"
     return [
         f'CREATE POLICY tenant_rows_read ON "{table}" FOR SELECT USING (tenant_row_visible({column}))',
-        f'CREATE POLICY tenant_rows_write ON "{table}" FOR ALL '
-        f"USING (tenant_row_writable({column})) WITH CHECK (tenant_row_writable({column}))",
+        f'CREATE POLICY tenant_rows_insert ON "{table}" FOR INSERT WITH CHECK ({writable})',
+        f'CREATE POLICY tenant_rows_update ON "{table}" FOR UPDATE USING ({writable}) WITH CHECK ({writable})',
+        f'CREATE POLICY tenant_rows_delete ON "{table}" FOR DELETE USING ({writable})',
     ]
 
 
@@ -94,12 +98,12 @@ AUDIT_POLICIES = [
     f'CREATE POLICY tenant_rows_read ON "{AUDIT}" FOR SELECT USING ('
     f"tenant_row_visible(tenant_id) OR (tenant_id IS NULL AND {_TENANT_ID} IS NULL) "
     f"OR (actor_kind = 'marketplace_user' AND actor_id = {_USER}))",
-    f'CREATE POLICY tenant_rows_write ON "{AUDIT}" FOR INSERT WITH CHECK (true)',
+    f'CREATE POLICY tenant_rows_insert ON "{AUDIT}" FOR INSERT WITH CHECK (true)',
 ]
 
 
-# Permissive policies add up: SELECT, and SELECT ... FOR SHARE/UPDATE (which also needs an UPDATE policy's USING),
-# pass for a party to the sale; an UPDATE by one still fails the write policy's WITH CHECK.
+# Permissive policies of one command add up: SELECT, and SELECT ... FOR SHARE/UPDATE (which also needs an UPDATE
+# policy's USING), pass for a party to the sale; an UPDATE by one still fails every UPDATE policy's WITH CHECK.
 SALE_PARTY_POLICIES = [
     f'CREATE POLICY sale_parties_read ON "{SALES}" FOR SELECT USING {_SALE_PARTY}',
     f'CREATE POLICY sale_parties_lock ON "{SALES}" FOR UPDATE USING {_SALE_PARTY} '
@@ -125,7 +129,8 @@ def downgrade():
     op.execute(f'DROP POLICY sale_parties_lock ON "{SALES}"')
     op.execute(f'DROP POLICY sale_parties_read ON "{SALES}"')
     for table in (*TENANT_COLUMNS, AUDIT):
-        op.execute(f'DROP POLICY tenant_rows_write ON "{table}"')
+        for policy in WRITE_POLICIES if table != AUDIT else ("tenant_rows_insert",):
+            op.execute(f'DROP POLICY {policy} ON "{table}"')
         op.execute(f'DROP POLICY tenant_rows_read ON "{table}"')
         op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
         op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
