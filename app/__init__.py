@@ -8,14 +8,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import outages
-from app.config import load_config
+from app.config import ConfigError, load_config
+from app.database_roles import provision_app_role, refuse_an_unconfined_app_role
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
-from models.scoping import install_scoping
+from models.scoping import bind_tenant, install_database_scope, install_scoping, unbind_tenant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,16 @@ def instance_secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _start_with_no_tenant() -> None:
+    g.tenant_before_request = bind_tenant(None)
+
+
+def _end_with_no_tenant(_error: BaseException | None) -> None:
+    binding = g.pop("tenant_before_request", None)
+    if binding is not None:
+        unbind_tenant(binding)
+
+
 def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | None = None) -> Flask:
     instance_path = os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     app = Flask(
@@ -62,15 +73,26 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config["PRODUCTION"] and not app.config["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError(
+            "DATABASE_URL must be set in production (the application's own role, which owns nothing; "
+            "see the README); refusing to start."
+        )
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         from app.embedded_db import start_embedded_postgres
 
         pgdata = Path(app.config["EMBEDDED_DB_DIR"] or Path(app.instance_path) / "pgdata")
-        app.config["SQLALCHEMY_DATABASE_URI"] = start_embedded_postgres(pgdata)
+        owner_url = start_embedded_postgres(pgdata)
+        app.config["MIGRATION_DATABASE_URI"] = owner_url
+        app.config["SQLALCHEMY_DATABASE_URI"] = provision_app_role(owner_url)
 
     db.init_app(app)
+    if app.config["PRODUCTION"]:
+        with app.app_context():
+            refuse_an_unconfined_app_role(db.engine)
     outages.init_app(app)
     install_scoping(Session)
+    install_database_scope()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -79,6 +101,9 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
 
     from app import auth, cli, errors, favicon, security, storage, templating, uploads
 
+    # First of all hooks: every request starts with no tenant bound, whatever a previous one left behind.
+    app.before_request(_start_with_no_tenant)
+    app.teardown_request(_end_with_no_tenant)
     auth.init_app(app)
     security.init_app(app)
     storage.init_app(app)

@@ -23,10 +23,13 @@ from app.local_time import remember_browser_zone
 from app.security_events import SecurityAction, record_security_event
 from app.sessions import IdentityKind
 from app.tokens import fingerprint
-from models import ALL_TENANTS, Contact, MarketplaceUser, SessionEndReason, SignInSession
+from models import Contact, MarketplaceUser, SessionEndReason, SignInSession, cross_tenant
 
 V = TypeVar("V", bound=Callable[..., Any])
 KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
+# One contact, by the id in this browser's signed session, wherever it is: portal.access then refuses a contact
+# outside its own breeder's portal, and the marketplace can say which portal it signs out of.
+SESSION_CONTACT = "the signed-in contact of this session"
 
 
 @dataclass(eq=False)
@@ -75,12 +78,12 @@ def _load_identity(identity_id: str) -> SignedIn | None:
     session_matches = (SignInSession.token_hash == sessions.token_hash(token)) & open_session
     found: Any
     if kind == "contact":
-        found = db.session.execute(
-            select(Contact, SignInSession)
-            .join(SignInSession, SignInSession.contact_id == Contact.id)
-            .where(session_matches, Contact.portal_enabled.is_(True))
-            .execution_options(**{ALL_TENANTS: True})
-        ).one_or_none()
+        with cross_tenant(SESSION_CONTACT):
+            found = db.session.execute(
+                select(Contact, SignInSession)
+                .join(SignInSession, SignInSession.contact_id == Contact.id)
+                .where(session_matches, Contact.portal_enabled.is_(True))
+            ).one_or_none()
     elif kind == "marketplace":
         found = db.session.execute(
             select(MarketplaceUser, SignInSession)

@@ -156,6 +156,7 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
             "PUBLIC_URL must be set in production (the site's address, like https://example.com); refusing to start."
         )
 
+    database_url = (os.environ.get("DATABASE_URL") or "").strip() or None
     mail_backend = _mail_backend(production)
     single_process = _bool("SINGLE_PROCESS", False)
     if production and not os.environ.get("REDIS_URL") and not single_process:
@@ -176,7 +177,10 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         # How many reverse proxies we run in front of the app. Only their X-Forwarded-For/-Proto hops are
         # believed; with 0 (the default) those headers are anyone's to forge and are ignored.
         "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL"),
+        # The application's role: owns nothing, held to row-level security. Migrations run as the tables' owner
+        # (MIGRATION_DATABASE_URL; without it, DATABASE_URL's role, as the embedded server's setup never needs).
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URI": (os.environ.get("MIGRATION_DATABASE_URL") or "").strip() or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -19,12 +19,15 @@ from models import (
     SessionEndReason,
     Tenant,
     UserStatus,
+    cross_tenant,
     record_audit,
 )
 from models.location import load_centroids, locate_listings
 from models.types import INT4_MAX
 
 marketplace_cli = AppGroup("marketplace", help="Marketplace administration.")
+# An operator's command acts on any breeder's rows (and records it in the audit trail, read back on insert).
+OPERATOR_COMMAND = "an operator's marketplace command"
 
 
 @marketplace_cli.command("load-zip-centroids")
@@ -65,6 +68,11 @@ def _one_user_by_email(email: str) -> MarketplaceUser:
 @click.option("--tenant", "tenant_slug", required=True, help="The breeder's tenant slug.")
 def link_tenant_command(email: str, tenant_slug: str) -> None:
     """Link a marketplace user to a breeder (tenant) as verified, and record it in the audit trail."""
+    with cross_tenant(OPERATOR_COMMAND):
+        _link_tenant(email, tenant_slug)
+
+
+def _link_tenant(email: str, tenant_slug: str) -> None:
     user = _one_user_by_email(email)
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug.strip()))
     if tenant is None:
@@ -119,15 +127,16 @@ def unhide_review_command(review_id: int, reason: str) -> None:
 def _set_hidden(review_id: int, hidden: bool, reason: str) -> None:
     from marketplace.reviews.writing import set_review_hidden
 
-    try:
-        changed = set_review_hidden(review_id, hidden, reason=reason or None)
-    except LookupError as error:
-        raise click.ClickException(str(error)) from None
-    state = "hidden" if hidden else "shown"
-    if changed is None:
-        click.echo(f"Review {review_id} is already {state}. Nothing changed.")
-        return
-    db.session.commit()
+    with cross_tenant(OPERATOR_COMMAND):
+        try:
+            changed = set_review_hidden(review_id, hidden, reason=reason or None)
+        except LookupError as error:
+            raise click.ClickException(str(error)) from None
+        state = "hidden" if hidden else "shown"
+        if changed is None:
+            click.echo(f"Review {review_id} is already {state}. Nothing changed.")
+            return
+        db.session.commit()
     click.echo(
         f"Review {review_id} is now {state} (provider {changed.provider_user_id}); recorded in the audit trail."
     )
@@ -164,6 +173,11 @@ def reported_reviews_command(limit: int) -> None:
 @click.option("--reason", default="", help="Why, for the audit trail (optional).")
 def suspend_command(email: str, reason: str) -> None:
     """Suspend a marketplace user: they are signed out everywhere at once and cannot sign in."""
+    with cross_tenant(OPERATOR_COMMAND):
+        _suspend(email, reason)
+
+
+def _suspend(email: str, reason: str) -> None:
     user = _one_user_by_email(email)
     if user.status == UserStatus.SUSPENDED:
         click.echo(f"{user.email} is already suspended. Nothing changed.")
@@ -186,6 +200,11 @@ def suspend_command(email: str, reason: str) -> None:
 @click.option("--reason", default="", help="Why, for the audit trail (optional).")
 def reinstate_command(email: str, reason: str) -> None:
     """Lift a suspension: the user may sign in again."""
+    with cross_tenant(OPERATOR_COMMAND):
+        _reinstate(email, reason)
+
+
+def _reinstate(email: str, reason: str) -> None:
     user = _one_user_by_email(email)
     if user.status != UserStatus.SUSPENDED:
         click.echo(f"{user.email} is not suspended (status {user.status or 'active'}). Nothing changed.")

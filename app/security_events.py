@@ -16,7 +16,15 @@ from flask import has_request_context, request
 from sqlalchemy import select
 
 from app.extensions import db
-from models import ActorKind, AuditEvent, Contact, MarketplaceUser, record_audit
+from models import (
+    ActorKind,
+    AuditEvent,
+    Contact,
+    MarketplaceUser,
+    cross_tenant,
+    current_tenant_id,
+    record_audit,
+)
 
 RECENT_EVENTS = 20
 
@@ -73,6 +81,9 @@ def _where_from() -> dict[str, Any]:
     return {"ip": request.remote_addr, "user_agent": (request.user_agent.string or "")[:200]}
 
 
+CONTACT_EVENT_ELSEWHERE = "a portal client's own security event, written outside their portal"
+
+
 def record_security_event(
     account: Contact | MarketplaceUser,
     action: SecurityAction,
@@ -83,7 +94,7 @@ def record_security_event(
     """Add the event to the db session; the caller's commit writes it with the change it describes."""
     kind, table, tenant_id = _subject(account)
     actor = actor_kind or ACTOR_OF_ACCOUNT[kind]
-    return record_audit(
+    event = record_audit(
         db.session,
         actor_kind=actor,
         actor_id=account.id if actor == ACTOR_OF_ACCOUNT[kind] else None,
@@ -93,6 +104,12 @@ def record_security_event(
         tenant_id=tenant_id,
         after={**_where_from(), **(detail or {})},
     )
+    if tenant_id is not None and current_tenant_id() != tenant_id:
+        # A portal client's own event written outside their portal (signed out from a marketplace page, a session
+        # expiring there): row security would refuse reading the new row back, so write just this row, named.
+        with cross_tenant(CONTACT_EVENT_ELSEWHERE):
+            db.session.flush([event])
+    return event
 
 
 def recent_security_events(account: Contact | MarketplaceUser) -> list[AuditEvent]:

@@ -3,15 +3,17 @@ with a verified breeder (tenant) for sales."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from app.extensions import htmx
-from models import MarketplaceUser, tenant_scope
+from app.extensions import db, htmx
+from models import Contact, MarketplaceUser, cross_tenant, linked_tenants_scope, tenant_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,10 +33,41 @@ def signed_in_marketplace_user() -> MarketplaceUser:
     return user
 
 
+# Which breeders hold a client record of this user can only be learnt from every breeder's contacts; the lookup
+# reads the user's own rows (their id, not deleted) and nothing else.
+LINKED_BREEDERS = "finding the breeders that link a marketplace user to a client record"
+
+
+def linked_tenant_ids(user_id: int) -> tuple[int, ...]:
+    """The breeders where this user has a client record; looked up once per request."""
+    cache: dict[int, tuple[int, ...]] = g.setdefault("linked_tenant_ids", {})
+    if user_id not in cache:
+        with cross_tenant(LINKED_BREEDERS):
+            cache[user_id] = tuple(
+                db.session.scalars(
+                    select(Contact.tenant_id)
+                    .where(Contact.marketplace_user_id == user_id, Contact.deleted_at.is_(None))
+                    .distinct()
+                )
+            )
+    return cache[user_id]
+
+
+@contextmanager
+def marketplace_user_scope(user_id: int) -> Iterator[None]:
+    """Inside, the database shows this user's breeders' rows (read only: their invoices) and the sales they are
+    party to, and nothing else of any breeder (models.scoping, revision 0022)."""
+    with linked_tenants_scope(linked_tenant_ids(user_id), marketplace_user_id=user_id):
+        yield
+
+
 def marketplace_login_required(view: F) -> F:
+    """A signed-in marketplace user; the view runs in marketplace_user_scope."""
+
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if signed_in_marketplace_user_or_none() is None:
+        user = signed_in_marketplace_user_or_none()
+        if user is None:
             # Come back here after signing in, unless "here" is a form post or a page fragment.
             come_back = request.method == "GET" and not htmx
             login_url = url_for(
@@ -44,7 +77,8 @@ def marketplace_login_required(view: F) -> F:
                 return Response(status=204, headers={"HX-Redirect": login_url})
             flash("Please sign in to the marketplace to continue.", "info")
             return redirect(login_url)
-        return view(*args, **kwargs)
+        with marketplace_user_scope(user.id):
+            return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
 

@@ -4,6 +4,8 @@ Every run:
 - sets lock_timeout, so DDL fails fast instead of queueing behind live traffic (and blocking it);
 - sets statement_timeout, so nothing runs unbounded;
 - takes an advisory lock, so two deploys cannot migrate at once;
+- connects as the tables' owner (MIGRATION_DATABASE_URL) and runs inside cross_tenant("schema migration"), so a
+  revision that moves data sees every tenant's rows through row-level security;
 - runs the pre-flight checks of the revisions an upgrade is about to apply, when its caller asks (`flask db upgrade`
   hands them over in config.attributes["preflight"]; see app/preflight/cli.py), under the advisory lock and
   before the first of them, so a blocker stops it with nothing changed;
@@ -21,8 +23,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from models.scoping import cross_tenant
 
 config = context.config
 if config.config_file_name:
@@ -35,6 +40,15 @@ ADVISORY_LOCK_KEY = "breeder-portal-migrations"
 
 
 def get_engine():
+    """The tables' owner runs migrations (MIGRATION_DATABASE_URL); the application's own role owns nothing."""
+    url = current_app.config.get("MIGRATION_DATABASE_URI")
+    if url:
+        return create_engine(url, poolclass=NullPool)
+    if current_app.config.get("PRODUCTION"):
+        raise CommandError(
+            "MIGRATION_DATABASE_URL must be set to migrate in production (the role that owns the tables; "
+            "DATABASE_URL's role owns nothing); nothing was changed."
+        )
     return current_app.extensions["migrate"].db.engine
 
 
@@ -50,6 +64,7 @@ def run_migrations_offline() -> None:
     with context.begin_transaction():
         context.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
         context.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+        context.execute("SET app.cross_tenant = 'schema migration'")
         context.run_migrations()
 
 
@@ -122,7 +137,9 @@ def run_migrations_online() -> None:
             connection.commit()
 
 
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+# A revision that moves data moves every tenant's (row-level security holds the owner too: FORCE).
+with cross_tenant("schema migration"):
+    if context.is_offline_mode():
+        run_migrations_offline()
+    else:
+        run_migrations_online()

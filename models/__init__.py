@@ -33,7 +33,16 @@ from models.sales import (
     net_payout_cents,
     platform_fee_cents,
 )
-from models.scoping import ALL_TENANTS, INCLUDE_DELETED, current_tenant_id, install_scoping, tenant_scope
+from models.scoping import (
+    ALL_TENANTS,
+    INCLUDE_DELETED,
+    TenantNotBound,
+    cross_tenant,
+    current_tenant_id,
+    install_scoping,
+    linked_tenants_scope,
+    tenant_scope,
+)
 from models.security import SessionEndReason, SignInSession, TwoFactorCredential, TwoFactorRecoveryCode
 from models.tenancy import Contact, Party, PartyType, Tenant
 from models.webhooks import StripeEvent
@@ -76,6 +85,7 @@ __all__ = [
     "SoftDelete",
     "StripeEvent",
     "Tenant",
+    "TenantNotBound",
     "TenantOwned",
     "ThreadStatus",
     "TransactionStatus",
@@ -86,8 +96,10 @@ __all__ = [
     "ZipCentroid",
     "allocate_invoice_number",
     "can_move",
+    "cross_tenant",
     "current_tenant_id",
     "install_scoping",
+    "linked_tenants_scope",
     "net_payout_cents",
     "platform_fee_cents",
     "record_audit",

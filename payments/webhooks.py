@@ -17,6 +17,7 @@
   (localstripe sends no refund events; real Stripe does.)
 - Any other type, or an intent that is not ours: logged, recorded, 200 (Stripe would otherwise retry it).
 - An error while applying an event rolls back (the event is not recorded) and answers 500: Stripe retries.
+- A verified event is applied in cross_tenant(STRIPE_EVENT): its payment may be any breeder's.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from flask import request
 from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
-from models import Payment, PaymentStatus, StripeEvent
+from models import Payment, PaymentStatus, StripeEvent, cross_tenant
 from payments import bp
 from payments.gateway import WEBHOOK_PATH, webhook_secret
 from payments.queries import payment_for_intent
@@ -40,6 +41,9 @@ from payments.service import intent_for, intent_metadata, received_cents
 from payments.settlement import Receipt, settle_failure, settle_success
 
 log = logging.getLogger(__name__)
+
+# A verified event names a payment by its intent, whichever breeder's it is; which one is learnt from the row.
+STRIPE_EVENT = "a signed Stripe event for a payment of any breeder"
 
 
 def _succeeded(payment_id: int, intent) -> Receipt | None:
@@ -184,8 +188,9 @@ def stripe_webhook():
     if problem is not None:
         log.warning("Stripe webhook with a valid signature but %s; refused", problem)
         return "Not an event.", 400
-    receipt = handle_event(event, parsed)
-    db.session.commit()
-    if receipt is not None:
-        receipt.send()
+    with cross_tenant(STRIPE_EVENT):
+        receipt = handle_event(event, parsed)
+        db.session.commit()
+        if receipt is not None:
+            receipt.send()
     return "", 200

@@ -1,8 +1,9 @@
 """The tenant of a portal request, bound from the URL's slug before any view runs.
 
-From then on every ORM query of a TenantOwned model sees that tenant only (models.scoping), whoever is signed
-in: the sign-in form's contact lookup, the set-password link, the invoice lists. A contact signed in at one
-breeder's portal is a stranger at every other breeder's portal (portal.access).
+From then on every ORM query of a TenantOwned model sees that tenant only (models.scoping), and so does any SQL at
+all (row-level security, revision 0022), whoever is signed in: the sign-in form's contact lookup, the set-password
+link, the invoice lists. A contact signed in at one breeder's portal is a stranger at every other breeder's portal
+(portal.access).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from models import Tenant
-from models.scoping import set_tenant
+from models.scoping import bind_tenant, unbind_tenant
 
 
 def tenant_from_slug(slug: str) -> Tenant:
@@ -27,9 +28,11 @@ def enter_tenant() -> None:
     """before_request: an unknown slug is a 404 before the view runs."""
     tenant = tenant_from_slug((request.view_args or {}).get("tenant_slug", ""))
     g.portal_tenant = tenant
-    set_tenant(tenant.id)
+    g.portal_tenant_binding = bind_tenant(tenant.id)
 
 
 def leave_tenant(_error: BaseException | None) -> None:
     """teardown_request: the tenant never outlives its request, even when the view failed."""
-    set_tenant(None)
+    binding = g.pop("portal_tenant_binding", None)
+    if binding is not None:
+        unbind_tenant(binding)

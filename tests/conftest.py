@@ -19,14 +19,16 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.auth import issue_session
+from app.database_roles import provision_app_role
 from app.extensions import db, limiter
 from app.storage import EXTENSION as STORAGE
 from app.storage import FilesystemStorage
-from models.scoping import set_tenant
+from models.scoping import bind_tenant, cross_tenant, unbind_tenant
 from tests.dbserver import create_database, drop_database, postgres_server
 from tests.stripe_server import LocalStripe
 
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+TEST_DATA = "a test arranging and checking rows of several tenants"
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +47,12 @@ def database_url(pg_server_url: str, worker_id: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_database_url(database_url: str) -> str:
+    """The same database as the application's own role: owns nothing, held to row-level security."""
+    return provision_app_role(database_url)
+
+
+@pytest.fixture(scope="session")
 def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
     """One real localstripe for the session, its state in a temporary folder."""
     server = LocalStripe(tmp_path_factory.mktemp("localstripe"))
@@ -57,11 +65,15 @@ def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStrip
 
 @pytest.fixture(scope="session")
 def app(
-    database_url: str, localstripe: LocalStripe, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    app_database_url: str,
+    localstripe: LocalStripe,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Flask]:
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": app_database_url,
+            "MIGRATION_DATABASE_URI": database_url,
             "SERVER_NAME": None,
             "UPLOADS_DIR": str(tmp_path_factory.mktemp("uploads")),
             **localstripe.app_config(),
@@ -77,6 +89,14 @@ def app(
 
 
 @pytest.fixture(autouse=True)
+def _test_data_scope() -> Iterator[None]:
+    """A test arranges and inspects rows of many tenants, so it runs in cross_tenant(TEST_DATA); each request it
+    makes starts from nothing, as in production (FreshContextClient, and new threads)."""
+    with cross_tenant(TEST_DATA):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _db_transaction(app: Flask) -> Iterator[None]:
     """Roll back everything a test (and the requests it makes) wrote."""
     with app.app_context():
@@ -87,12 +107,10 @@ def _db_transaction(app: Flask) -> Iterator[None]:
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
         limiter.reset()
-        set_tenant(None)
         try:
             yield
         finally:
             db.session.remove()
-            set_tenant(None)
             if outer.is_active:
                 outer.rollback()
             connection.close()
@@ -108,8 +126,13 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+        # No tenant scope of the test's (cross_tenant(TEST_DATA)) reaches into the request: it starts from none.
+        outside = bind_tenant(None)
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            unbind_tenant(outside)
 
 
 @pytest.fixture

@@ -53,17 +53,24 @@ def drop_database(server_url: str, name: str) -> None:
 
 @contextmanager
 def scratch_app(server_url: str, name: str, config: dict | None = None) -> Iterator[Flask]:
-    """An app on a new database `name` at `upgrade head`, where requests commit for real (each on its own pooled
-    connection), for tests of concurrent requests; the database is dropped afterwards. `config` adds settings
-    (the session's localstripe, for payments)."""
+    """An app on a new database `name` at `upgrade head` (migrated by the owner, served as the application's
+    role), where requests commit for real (each on its own pooled connection), for tests of concurrent requests;
+    the database is dropped afterwards. `config` adds settings (the session's localstripe, for payments)."""
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.database_roles import provision_app_role
     from app.extensions import db
 
     url = create_database(server_url, name)
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None, **(config or {})}, env_name="testing"
+        {
+            "SQLALCHEMY_DATABASE_URI": provision_app_role(url),
+            "MIGRATION_DATABASE_URI": url,
+            "SERVER_NAME": None,
+            **(config or {}),
+        },
+        env_name="testing",
     )
     with app.app_context():
         upgrade()

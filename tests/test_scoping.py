@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from models import ALL_TENANTS, INCLUDE_DELETED, Contact, Invoice, tenant_scope
+from models import ALL_TENANTS, INCLUDE_DELETED, Contact, Invoice, cross_tenant, tenant_scope
 from tests.factories import ContactFactory, InvoiceFactory
 
 
@@ -42,16 +42,20 @@ def test_soft_deleted_contact_is_hidden_and_recoverable_through_the_opt_out():
     ).one()
 
 
-def test_tenant_scope_hides_other_tenants_rows_and_opt_out_shows_them():
+def test_tenant_scope_hides_other_tenants_rows_and_only_cross_tenant_shows_them():
     mine = InvoiceFactory()
     theirs = InvoiceFactory()
     db.session.flush()
 
     with tenant_scope(mine.tenant_id):
         visible = set(db.session.scalars(select(Invoice.id)))
-        everything = set(db.session.scalars(select(Invoice.id).execution_options(**{ALL_TENANTS: True})))
+        # The statement opt-out drops the ORM's criterion; row-level security still holds to the tenant.
+        opted_out = set(db.session.scalars(select(Invoice.id).execution_options(**{ALL_TENANTS: True})))
+    with cross_tenant("a test comparing two tenants"):
+        everything = set(db.session.scalars(select(Invoice.id)))
     assert mine.id in visible
     assert theirs.id not in visible
+    assert theirs.id not in opted_out
     assert {mine.id, theirs.id} <= everything
 
 

@@ -1,7 +1,8 @@
 """A marketplace user's invoices, from every breeder (tenant) where a Contact is linked to them.
 
-Authorization: a marketplace request binds no tenant, so models.scoping adds no tenant criterion here. Every query
-in this module restricts to the user's linked contacts itself: a Contact with `marketplaceUserId` = the user and
+Authorization, twice over. The pages read inside marketplace_user_scope (marketplace/access.py): the breeders
+where the user has a client record are bound as app.tenant_ids (models.scoping), so the database shows those
+breeders' rows only, and writes none of them. And every query in this module restricts to the user's linked contacts itself: a Contact with `marketplaceUserId` = the user and
 not soft-deleted; an invoice is the user's when it belongs to such a contact's tenant and party and a client may
 see it (`Invoice.shown_to_party`: never drafts). Soft-deleted invoices are hidden by models.scoping.
 
@@ -17,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
+from marketplace.access import linked_tenant_ids, marketplace_user_scope
 from models import Contact, Invoice, MarketplaceUser, Payment, Tenant
 from models.billing import MONEY_RECEIVED
 
@@ -81,6 +83,14 @@ def receipt_for_marketplace_user_or_404(user: MarketplaceUser, invoice_id: int, 
     )
 
 
+def tenant_of_users_invoice_or_404(user_id: int, invoice_id: int) -> int:
+    """The breeder of one of the user's invoices (the rule above); anyone else's is a 404."""
+    with marketplace_user_scope(user_id):
+        return db.one_or_404(
+            _invoices_of(user_id).with_only_columns(Invoice.tenant_id).where(Invoice.id == invoice_id)
+        )
+
+
 def linked_contact_id(user: MarketplaceUser, tenant_id: int) -> int | None:
     """The user's client record at this breeder (at most one: Contact_marketplaceUserId_tenantId_key)."""
     return db.session.scalar(
@@ -97,7 +107,10 @@ def open_invoice_count(user_id: int) -> int:
         .join(Contact, _invoice_of_contact())
         .where(_linked_contact(user_id), Invoice.owing_criterion())
     )
-    return db.session.scalar(statement) or 0
+    if not linked_tenant_ids(user_id):
+        return 0  # no breeder links this user: nothing to count, and no statement to run
+    with marketplace_user_scope(user_id):
+        return db.session.scalar(statement) or 0
 
 
 @dataclass

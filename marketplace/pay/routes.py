@@ -5,6 +5,9 @@ user's linked client records; anyone else's is a 404).
 GET/POST /account/invoices/<id>/pay  the amount and the card; ?authenticate=<payment id> for the card's
                                      authentication step. The only marketplace page that admits Stripe's origins.
 GET /account/invoices/<id>/payments/<payment id>  "Processing", then "Paid" with the receipt.
+
+Each runs inside the invoice's breeder (tenant_scope), once the invoice is known to be the user's: a payment
+writes that breeder's rows and no other's.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from marketplace.access import marketplace_login_required, signed_in_marketplace
 from marketplace.invoices.queries import (
     invoice_for_marketplace_user_or_404,
     payment_for_marketplace_user_or_404,
+    tenant_of_users_invoice_or_404,
 )
 from marketplace.pay.queries import payer_for
+from models import tenant_scope
 from payments.pages import PaymentFace, pay_page, status_page
 
 
@@ -41,10 +46,14 @@ def _face() -> PaymentFace:
 def pay_invoice(invoice_id: int):
     user = signed_in_marketplace_user()
     invoice = invoice_for_marketplace_user_or_404(user, invoice_id)
-    return pay_page(_face(), invoice, payer_for(user, invoice))
+    # Paying writes the invoice's breeder's rows: that breeder alone is bound while it does.
+    with tenant_scope(invoice.tenant_id):
+        return pay_page(_face(), invoice, payer_for(user, invoice))
 
 
 @bp.get("/account/invoices/<int:invoice_id>/payments/<int:payment_id>")
 @marketplace_login_required
 def invoice_payment(invoice_id: int, payment_id: int):
-    return status_page(_face(), invoice_id, payment_id)
+    tenant_id = tenant_of_users_invoice_or_404(signed_in_marketplace_user().id, invoice_id)
+    with tenant_scope(tenant_id):
+        return status_page(_face(), invoice_id, payment_id)

@@ -41,6 +41,7 @@ from marketplace.sales.queries import (
 )
 from marketplace.sales.refunding import refund_sale
 from models import SALE_TRANSITIONS, MarketplaceUser, ThreadStatus, TransactionStatus, tenant_scope
+from models.scoping import each_step_in_tenant
 from payments.refunds import Refunded, RefundRefused
 from payments.service import PaymentUnavailable
 
@@ -181,18 +182,19 @@ def sales_csv() -> Response:
     filters = parse_sales_filter(request.args)
 
     def lines() -> Iterator[str]:
-        # The rows are read while the response streams, after the view returned: bind the tenant again.
-        with tenant_scope(tenant_id):
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(CSV_HEADER)
-            for number, row in enumerate(sales_for_export(tenant_id, filters), start=1):
-                writer.writerow(_csv_record(row))
-                if number % 100 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
+        # The rows are read while the response streams, after the view returned: bind the tenant again, for each
+        # batch's reading only (never across a yield).
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        rows = each_step_in_tenant(tenant_id, sales_for_export(tenant_id, filters))
+        for number, row in enumerate(rows, start=1):
+            writer.writerow(_csv_record(row))
+            if number % 100 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
     name = "sales" + "".join(f"-{value}" for value in filters.args().values()) + ".csv"
     return Response(

@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.database_roles import provision_app_role
 from app.extensions import db
 from tests.dbserver import create_database, drop_database
 
@@ -50,7 +51,10 @@ def live_server(
     uploads = str(tmp_path_factory.mktemp("e2e-uploads"))
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_DATABASE_URI": provision_app_role(
+                url
+            ),  # served as the app's role, under row security
+            "MIGRATION_DATABASE_URI": url,
             "UPLOADS_DIR": uploads,
             "INBOX_POLL_SECONDS": 1,
             **localstripe.app_config(),

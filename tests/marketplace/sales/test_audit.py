@@ -62,16 +62,21 @@ def test_record_audit_refuses_an_unknown_actor_kind():
         _record(actor_kind="admin")
 
 
-def test_events_without_a_tenant_stay_visible_inside_a_tenant_context():
-    """AuditEvent is not TenantOwned: the scoping hook does not hide tenant-less (or other tenants') events."""
+def test_inside_a_tenant_context_the_database_shows_that_tenants_events_only():
+    """AuditEvent is not TenantOwned (the ORM hook adds nothing), but row-level security (revision 0022) shows a
+    tenant's context its own events only: not another tenant's, nor the marketplace's tenant-less ones."""
     mine, theirs = TenantFactory(), TenantFactory()
-    _record(tenant_id=None)
+    own = _record(tenant_id=mine.id)
+    tenantless = _record(tenant_id=None)
     _record(tenant_id=theirs.id)
     db.session.flush()
-    ids = {event.id for event in db.session.scalars(select(AuditEvent))}
-    assert len(ids) >= 2
+    assert (
+        len({event.id for event in db.session.scalars(select(AuditEvent))}) >= 3
+    )  # all there (the test's scope)
     with tenant_scope(mine.id):
-        assert {event.id for event in db.session.scalars(select(AuditEvent))} == ids
+        assert {event.id for event in db.session.scalars(select(AuditEvent))} == {own.id}
+    with tenant_scope(theirs.id):
+        assert tenantless.id not in {event.id for event in db.session.scalars(select(AuditEvent))}
 
 
 @pytest.mark.parametrize("change", ["update", "delete"])
