@@ -43,6 +43,7 @@ def test_every_status_and_type_column_has_its_generated_check():
         ("AuditEvent", "AuditEvent_actor_kind_check"),
         ("MessageAttachment", "MessageAttachment_content_type_check"),
         ("ReviewReport", "ReviewReport_reason_check"),
+        ("SignInSession", "SignInSession_ended_reason_check"),
     }
 
 
