@@ -106,9 +106,10 @@ def record_security_event(
     )
     if tenant_id is not None and current_tenant_id() != tenant_id:
         # A portal client's own event written outside their portal (signed out from a marketplace page, a session
-        # expiring there): row security would refuse reading the new row back, so write just this row, named.
+        # expiring there): row security would refuse reading the new row back, so write it now, named. What else
+        # is pending was written by this same request about this same account (its session row).
         with cross_tenant(CONTACT_EVENT_ELSEWHERE):
-            db.session.flush([event])
+            db.session.flush()
     return event
 
 

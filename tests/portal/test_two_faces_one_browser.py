@@ -62,3 +62,30 @@ def test_the_breeders_name_in_the_warning_is_escaped(world: PortalWorld, login_a
     page = client.get("/login").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Kennels’s portal" in page
     assert "<script>alert(1)" not in page
+
+
+def test_a_portal_session_that_expires_on_a_marketplace_page_is_recorded_without_error(
+    world: PortalWorld, login_as, client
+):
+    """Row security holds the marketplace page to no tenant; the client's own "session expired" event is still
+    written (a named cross-tenant path), and the page answers as for anyone signed out."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from models import AuditEvent, cross_tenant
+    from tests.sessions import age_session
+
+    login_as(world.client_contact)
+    age_session(client, idle=timedelta(minutes=31), since_sign_in=timedelta(hours=1))
+
+    response = client.get("/listings")
+
+    assert response.status_code == 200 and "Your portal" not in response.get_data(as_text=True)
+    with cross_tenant("test: read the client's events"):
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.subject_table == "Contact", AuditEvent.subject_id == world.client_contact.id
+            )
+        ).all()
+    assert "account.session_expired" in actions
