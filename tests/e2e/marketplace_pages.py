@@ -8,6 +8,8 @@ import re
 from playwright.sync_api import Page, expect
 
 PASSWORD = "demo-password-1"
+# The two widths the end-to-end tests check a page at.
+WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -25,6 +27,14 @@ def portal_sign_in(page: Page) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
+
+
+def sign_in_to_portal(page: Page, email: str = "client@example.com", slug: str = "sunny-acres") -> None:
+    page.goto(f"/portal/{slug}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"/portal/{slug}/invoices$"))
 
 
 def open_conversation_with(page: Page, other_name: str) -> None:

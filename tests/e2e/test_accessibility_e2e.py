@@ -4,17 +4,15 @@ errors, no CSP violations, no failed requests)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.marketplace_pages import PASSWORD, sign_in, watch_problems
+from tests.e2e.marketplace_pages import WIDTHS, sign_in, sign_in_to_portal, watch_problems
 
 AXE = Path(__file__).with_name("vendor") / "axe-core-4.14.1" / "axe.min.js"
-WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 SERIOUS = ("serious", "critical")
 
 
@@ -46,11 +44,7 @@ def _seller(page: Page) -> list[str]:
 
 
 def _portal_client(page: Page) -> list[str]:
-    page.goto("/portal/sunny-acres/login")
-    page.fill("input[name=email]", "client@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/invoices$"))
+    sign_in_to_portal(page)
     invoice = _first_link(page, "table a[href*='/invoices/']")
     return ["/portal/sunny-acres/invoices", "/portal/sunny-acres/invoices?status=overdue", invoice,
             "/portal/sunny-acres/payments"]  # fmt: skip

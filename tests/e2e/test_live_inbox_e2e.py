@@ -8,9 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.marketplace_pages import open_conversation_with, sign_in, watch_problems
-
-WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+from tests.e2e.marketplace_pages import WIDTHS, open_conversation_with, sign_in, watch_problems
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -8,9 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.marketplace_pages import PASSWORD, sign_in, watch_problems
-
-WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+from tests.e2e.marketplace_pages import WIDTHS, sign_in, sign_in_to_portal, watch_problems
 
 
 def _active_element(page: Page) -> dict:
@@ -37,10 +35,7 @@ def test_enter_on_the_overdue_tab_keeps_focus_on_it_and_announces_the_count(new_
     page.set_viewport_size(WIDTHS[width])
     problems: list[str] = []
     watch_problems(page, problems)
-    page.goto("/portal/sunny-acres/login")
-    page.get_by_label("E-mail").fill("client@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_portal(page)
     expected_count = page.locator(".tabs a", has_text="Overdue").locator(".tab-count").inner_text()
 
     _press_enter_on_tab(page, "Overdue", "status=overdue")

@@ -4,14 +4,10 @@ the marketplace's navigation, never the portal's."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.marketplace_pages import PASSWORD, watch_problems
-
-WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+from tests.e2e.marketplace_pages import PASSWORD, WIDTHS, sign_in_to_portal, watch_problems
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -20,11 +16,7 @@ def test_a_portal_client_is_warned_before_a_marketplace_sign_in_replaces_theirs(
     page.set_viewport_size(WIDTHS[width])
     problems: list[str] = []
     watch_problems(page, problems)
-    page.goto("/portal/sunny-acres/login")
-    page.get_by_label("E-mail").fill("client@example.com")
-    page.get_by_label("Password", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
+    sign_in_to_portal(page)
 
     page.goto("/login")
     notice = page.locator(".sign-in-replaces")
