@@ -34,8 +34,26 @@
     }
   });
 
+  // "Filters (n)" counts the filters in use, as the server does on a full page: every field of the box that is
+  // set, but the radius (it has a default and means nothing without a ZIP code).
+  function countFilters() {
+    var box = document.querySelector("details.browse-filters");
+    var summary = box && box.querySelector("summary");
+    if (!summary) {
+      return;
+    }
+    var used = Array.prototype.filter.call(box.querySelectorAll("input, select"), function (field) {
+      if (!field.name || field.name === "within") {
+        return false;
+      }
+      return field.type === "checkbox" ? field.checked : field.value !== "";
+    }).length;
+    summary.textContent = used ? "Filters (" + used + ")" : "Filters";
+  }
+
   // Screen readers hear how many listings match after each live update, not the whole list read out again.
   document.addEventListener("htmx:afterSwap", function (event) {
+    countFilters();
     var status = document.getElementById("results-status");
     var summary = document.querySelector("#results .results-summary");
     if (status && summary && event.detail.target && event.detail.target.id === "results") {

@@ -53,3 +53,13 @@ def test_a_desktop_shows_the_filters_open(new_page):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/listings")
     expect(page.locator("#category")).to_be_visible()
+
+
+def test_the_filter_count_follows_a_live_change(new_page):
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/listings")
+    page.locator("details.browse-filters > summary").click()
+    with page.expect_response(lambda response: "state=TX" in response.url):
+        page.select_option("#state", "TX")
+    expect(page.locator("details.browse-filters > summary")).to_have_text("Filters (1)")
