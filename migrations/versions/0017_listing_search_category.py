@@ -129,7 +129,14 @@ def upgrade():
 
 
 def _backfill_in_batches():
-    """Keyset over ids, so gaps in the ids cost nothing; each UPDATE commits on its own (autocommit)."""
+    """Keyset over ids, so gaps in the ids cost nothing; each UPDATE commits on its own (autocommit). An offline
+    script (`db upgrade --sql`) cannot read the ids, so it gets one UPDATE of every row instead."""
+    if op.get_context().as_sql:
+        op.execute(
+            'UPDATE "ServiceListing" SET search_document = '
+            "listing_search_document(title::text, tags, description, category::text) WHERE search_document IS NULL"
+        )
+        return
     bind = op.get_bind()
     after = 0
     while True:

@@ -22,6 +22,10 @@ INSERT INTO "ServiceListing" (id, provider_user_id, title, description, category
   VALUES (1, 1, 'Grooming', 'Full groom', 'grooming');
 INSERT INTO "Invoice" (id, "tenantId", number, "amountCents", "balanceCents", "updatedAt")
   VALUES (1, 1, 'INV-1', 100, 100, now());
+-- The rows above take their ids by hand; rows without one must not draw those same ids from the sequences
+-- (whether they did depended on which tests had used the shared database before).
+SELECT setval(pg_get_serial_sequence('"' || t || '"', 'id'), 1000) FROM unnest(ARRAY['Tenant', 'Party',
+  'MarketplaceUser', 'ServiceListing', 'Invoice']) AS t;
 """
 
 BAD_ROWS = {
