@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app wsgi
-PYTEST_ARGS ?=
+# Two workers, one per core: each gets its own database (and, by default, its own embedded server).
+PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-migrations test-e2e test-fuzz lint audit format bench clean-db

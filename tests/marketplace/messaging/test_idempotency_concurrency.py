@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from flask import Flask, request
 from psycopg import sql
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, make_url, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -39,8 +39,8 @@ def scratch_app(pg_server_url: str) -> Iterator[Flask]:
 
 
 def _admin_connection(app: Flask) -> psycopg.Connection:
-    with app.app_context():
-        url = db.engine.url.set(drivername="postgresql", database="postgres")
+    """As the owner (the migrations' role): the app's own role may not close its database to connections."""
+    url = make_url(app.config["MIGRATION_DATABASE_URI"]).set(drivername="postgresql", database="postgres")
     return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
 
 
