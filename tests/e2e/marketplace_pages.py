@@ -29,6 +29,15 @@ def portal_sign_in(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/portal/sunny-acres/invoices$"))
 
 
+def watched_page(new_page, width: str) -> tuple[Page, list[str]]:
+    """A new page at one of WIDTHS, and the list every browser complaint about it lands in (watch_problems)."""
+    page = new_page()
+    page.set_viewport_size(WIDTHS[width])
+    problems: list[str] = []
+    watch_problems(page, problems)
+    return page, problems
+
+
 def sign_in_to_portal(page: Page, email: str = "client@example.com", slug: str = "sunny-acres") -> None:
     page.goto(f"/portal/{slug}/login")
     page.fill("input[name=email]", email)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.marketplace_pages import WIDTHS, sign_in, sign_in_to_portal, watch_problems
+from tests.e2e.marketplace_pages import WIDTHS, sign_in, sign_in_to_portal, watched_page
 
 AXE = Path(__file__).with_name("vendor") / "axe-core-4.14.1" / "axe.min.js"
 SERIOUS = ("serious", "critical")
@@ -94,10 +94,7 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_serve
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_main_pages_keep_the_browser_console_clean(new_page, visitor, width):
-    page = new_page()
-    page.set_viewport_size(WIDTHS[width])
-    problems: list[str] = []
-    watch_problems(page, problems)
+    page, problems = watched_page(new_page, width)
     page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
     for path in VISITORS[visitor](page):
         page.goto(path)

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.marketplace_pages import WIDTHS, sign_in, sign_in_to_portal, watch_problems
+from tests.e2e.marketplace_pages import WIDTHS, sign_in, sign_in_to_portal, watched_page
 
 
 def _active_element(page: Page) -> dict:
@@ -31,10 +31,7 @@ def _press_enter_on_tab(page: Page, name: str, url_part: str) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_enter_on_the_overdue_tab_keeps_focus_on_it_and_announces_the_count(new_page, width):
-    page = new_page()
-    page.set_viewport_size(WIDTHS[width])
-    problems: list[str] = []
-    watch_problems(page, problems)
+    page, problems = watched_page(new_page, width)
     sign_in_to_portal(page)
     expected_count = page.locator(".tabs a", has_text="Overdue").locator(".tab-count").inner_text()
 
@@ -54,10 +51,7 @@ def test_enter_on_the_overdue_tab_keeps_focus_on_it_and_announces_the_count(new_
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_enter_on_the_archived_inbox_tab_keeps_focus_on_it_and_announces_it(new_page, width):
-    page = new_page()
-    page.set_viewport_size(WIDTHS[width])
-    problems: list[str] = []
-    watch_problems(page, problems)
+    page, problems = watched_page(new_page, width)
     sign_in(page, "buyer@example.com")
     page.goto("/messages")
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.marketplace_pages import PASSWORD, WIDTHS, sign_in_to_portal, watch_problems
+from tests.e2e.marketplace_pages import PASSWORD, WIDTHS, sign_in_to_portal, watched_page
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_portal_client_is_warned_before_a_marketplace_sign_in_replaces_theirs(new_page, width):
-    page = new_page()
-    page.set_viewport_size(WIDTHS[width])
-    problems: list[str] = []
-    watch_problems(page, problems)
+    page, problems = watched_page(new_page, width)
     sign_in_to_portal(page)
 
     page.goto("/login")
