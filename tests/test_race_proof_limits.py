@@ -162,3 +162,29 @@ def test_parallel_first_messages_start_at_most_a_new_accounts_three_conversation
     assert started == 3
     assert statuses.count(302) == 3
     assert statuses.count(429) == 7
+
+
+def test_25_parallel_signed_out_resends_send_at_most_three_links(race_app: Flask):
+    with race_app.app_context():
+        MarketplaceUserFactory(email="unconfirmed@example.com", email_verified=False)
+        db.session.commit()
+        db.session.remove()
+    outbox = race_app.extensions.setdefault("outbox", [])
+    clients = [_client_with_token(race_app, "/register/resend") for _ in range(PARALLEL)]
+    sent_before = len(outbox)
+
+    statuses = _all_at_once(
+        [
+            lambda c=client, t=token: (
+                c.post(
+                    "/register/resend", data={"csrf_token": t, "email": "unconfirmed@example.com"}
+                ).status_code
+            )
+            for client, token in clients
+        ]
+    )
+
+    # "3 per hour" per address (marketplace/limits.py): three answered and mailed, every other one refused.
+    assert statuses.count(200) == 3
+    assert statuses.count(429) == PARALLEL - 3
+    assert len(outbox) - sent_before == 3
