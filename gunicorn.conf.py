@@ -60,11 +60,11 @@ def post_fork(server, worker) -> None:
     """A preloaded app has opened database connections in the master (production's start-up role check):
     a forked child must never reuse them, or two processes would talk over one socket. Drop the inherited pool
     without closing its sockets (the master still owns them); each worker then opens its own connections."""
-    if not preload_app:
-        return
+    app = getattr(server.app, "callable", None)
+    if not preload_app or not hasattr(app, "app_context"):
+        return  # nothing was opened before the fork, or not our Flask app (the bench's raw baseline)
     from app.extensions import db
 
-    app = getattr(server.app, "callable", None) or server.app.wsgi()
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)

@@ -19,7 +19,7 @@ HEAVY_CLIENT = "heavy-client@scale.example"
 HEAVY_SELLER = "heavy-seller@scale.example"
 HEAVY_BUYER = "heavy-buyer@scale.example"
 BROAD_QUERY = "golden retriever"
-NARROW_QUERY = "tibetan mastiff whelping"
+NARROW_QUERY = "xoloitzcuintli"  # seed-scale's NARROW_QUERY (app/scale_seed), one listing in 25,000 there
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ INSERT INTO "ServiceListing" (provider_user_id, title, description, category, pr
                               state, city, published_at, created_at, updated_at)
 SELECT %(seller)s,
        CASE WHEN g %% 13 = 0 THEN 'Golden Retriever grooming ' || g
-            WHEN g %% 97 = 0 THEN 'Tibetan Mastiff whelping help ' || g
+            WHEN g %% 97 = 0 THEN 'Xoloitzcuintli whelping help ' || g
             ELSE 'Labrador training ' || g END,
        'Stand-in listing ' || g || '. Weekend visits, references on request.',
        (ARRAY['grooming','training','boarding','transport'])[1 + g %% 4],

@@ -5,7 +5,6 @@ Nothing is hard-coded but the contract's names: the ids differ with every load o
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -20,15 +19,8 @@ DEEP_ROWS = int(os.environ.get("BENCH_DEEP_ROWS", "10000"))
 
 
 def narrow_query() -> str:
-    """BENCH_NARROW_QUERY, else the seed-scale package's NARROW_QUERY, else the stand-in data's."""
-    if chosen := os.environ.get("BENCH_NARROW_QUERY"):
-        return chosen
-    for module in ("app.seed_scale", "seed_scale", "demo.scale"):
-        try:
-            return importlib.import_module(module).NARROW_QUERY
-        except (ImportError, AttributeError):
-            continue
-    return stand_in.NARROW_QUERY
+    """BENCH_NARROW_QUERY, else the contract's (seed-scale's NARROW_QUERY, which the stand-in data shares)."""
+    return os.environ.get("BENCH_NARROW_QUERY") or stand_in.NARROW_QUERY
 
 
 @dataclass(frozen=True)
