@@ -5,7 +5,7 @@
    security is measured too), signed in through the real forms.
 3. Each page: its statements recorded in-process (queries per request), then wrk at 8 connections against the
    app and against bench/raw_app.py, which replays those statements through psycopg and a minimal template.
-4. bench/results/<date>.json, .md and .png; the table is printed too.
+4. bench/results/<date>.json, .md and .png, and docs/performance.md's latest table; the table is printed too.
 
 Settings: BENCH_DATABASE_URL, BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2), BENCH_SEED_ARGS, BENCH_REDIS_URL,
 BENCH_NARROW_QUERY, BENCH_DEEP_ROWS; WEB_CONCURRENCY and the other gunicorn.conf.py settings pass through.
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT
 from app.database_roles import provision_app_role
@@ -142,6 +143,7 @@ def drive(server: Server, path: str, headers: dict[str, str], seconds: float, wh
 
 def main() -> None:
     seconds, warmup = _seconds("BENCH_SECONDS", 8), _seconds("BENCH_WARMUP_SECONDS", 2)
+    load_before = os.getloadavg()[0]
     owner = owner_url()
     prepare_data(owner)
     found = targets.find(owner)
@@ -185,7 +187,11 @@ def main() -> None:
         results = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d"),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine(owner),
+            "machine": {
+                **machine(owner),
+                # Anything else busy on the machine shows here: the figures are only as quiet as it was.
+                "load_average_1min": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
+            },
             "load": {
                 "connections": wrk.CONNECTIONS,
                 "threads": wrk.THREADS,
@@ -194,6 +200,7 @@ def main() -> None:
             },
             "workers": len(app_server.worker_pids()),
             "data": {
+                "database": make_url(owner).database,
                 "invoices_of_heavy_client": found.invoices,
                 "messages_in_thread": found.thread_messages,
                 "listings": _count(owner, "ServiceListing"),
@@ -210,9 +217,11 @@ def main() -> None:
         if raw_server is not None:
             raw_server.stop()
     paths = report.write(results)
+    report.update_doc(results, paths["chart"])
     print()
     print(report.markdown(results))
-    print("Written: " + ", ".join(str(path.relative_to(PROJECT_ROOT)) for path in paths.values()))
+    written = [str(path.relative_to(PROJECT_ROOT)) for path in paths.values()]
+    print("Written: " + ", ".join([*written, "docs/performance.md"]))
 
 
 def _count(owner: str, table: str) -> int:

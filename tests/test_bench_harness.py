@@ -139,10 +139,17 @@ def test_wrk_counts_answers_outside_2xx(bench_app: Flask, plan):
     assert missing.requests > 0 and missing.non_2xx == missing.requests
 
 
-def test_results_are_written_as_json_markdown_and_a_chart(tmp_path):
+def test_results_are_written_as_json_markdown_a_chart_and_into_the_doc(tmp_path):
     load = wrk.parse(BENCH_LINE).as_dict()
     results = {
         "date": "2026-11-27",
+        "started_at": "2026-11-27T17:00:00+00:00",
+        "machine": {"cpu": "AMD EPYC", "cores": 2, "memory_gb": 23.5, "postgresql": "15.20", "python": "3.11.7",
+                    "load_average_1min": {"start": 1.5, "end": 2.0}},
+        "load": {"connections": 8, "threads": 2, "seconds": 8.0, "warmup_seconds": 2.0},
+        "workers": 2,
+        "data": {"database": "scaleseed_full", "listings": 1_000_000, "messages": 10_000_000,
+                 "invoices_of_heavy_client": 10_000, "messages_in_thread": 5_000, "deep_rows": 10_000},
         "pages": [
             {"name": "listing", "label": "listing page", "path": "/listings/1", "queries": 3,
              "app": load, "raw": {**load, "req_s": 1029.6}, "ratio": report.ratio(514.8, 1029.6)},
@@ -150,11 +157,23 @@ def test_results_are_written_as_json_markdown_and_a_chart(tmp_path):
         "workers_rss_mb": [101.5, 99.0],
         "raw_workers_rss_mb": [40.0],
     }  # fmt: skip
+    doc = tmp_path / "performance.md"
+    doc.write_text(
+        "# Performance\n<!-- bench:latest BEGIN (paste) -->\nold table\n<!-- bench:latest END -->\n"
+        "![chart](../bench/results/2026-01-01.png)\n<!-- bench:machine BEGIN -->\n<!-- bench:machine END -->\n"
+        "## Topics\n"
+    )
 
     paths = report.write(results, tmp_path)
+    report.update_doc(results, paths["chart"], doc)
 
     assert json.loads(paths["json"].read_text())["pages"][0]["ratio"] == 0.5
     table = paths["markdown"].read_text()
     assert "| listing page | 3 | 515 | 1,030 | 0.50× | 1.8 / 4.2 / 9.9 |" in table
     assert "app 102, 99" in table
     assert paths["chart"].read_bytes().startswith(b"\x89PNG")
+    updated = doc.read_text()
+    assert table in updated and "old table" not in updated
+    assert "(../bench/results/2026-11-27.png)" in updated
+    assert "database `scaleseed_full`, about 1,000,000 listings" in updated
+    assert updated.endswith("## Topics\n")
