@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import runpy
+from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 
 from app import PROJECT_ROOT
+from app.extensions import db
 
 CONF = str(PROJECT_ROOT / "gunicorn.conf.py")
 
@@ -40,3 +44,22 @@ def test_the_environment_chooses_workers_and_address(monkeypatch):
 def test_a_setting_that_is_not_a_number_stops_the_start_with_its_name(monkeypatch):
     with pytest.raises(SystemExit, match="WEB_CONCURRENCY must be a whole number"):
         _settings(monkeypatch, WEB_CONCURRENCY="many")
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction() -> Iterator[None]:
+    """Overrides the suite's rolled-back transaction: the fork hook works on the app's real engine."""
+    yield
+
+
+def test_a_forked_worker_starts_with_a_pool_of_its_own(monkeypatch, app: Flask):
+    settings = _settings(monkeypatch)
+    with app.app_context():
+        db.engine.connect().close()  # the master's check at start-up leaves a pooled connection behind
+        inherited = db.engine.pool
+
+    settings["post_fork"](SimpleNamespace(app=SimpleNamespace(callable=app)), None)
+
+    with app.app_context():
+        assert db.engine.pool is not inherited
+        assert inherited.checkedin() == 1  # left open for the master, never closed under it
