@@ -101,7 +101,7 @@ def machine_text(results: dict[str, Any]) -> str:
 
 
 def _between(text: str, name: str, body: str) -> str:
-    begin = re.compile(rf"<!-- bench:{name} BEGIN[^>]*-->\n")
+    begin = re.compile(rf"<!-- bench:{name} BEGIN.*?-->\n")
     end = f"<!-- bench:{name} END -->"
     start = begin.search(text)
     if start is None or end not in text:

@@ -143,7 +143,7 @@ def drive(server: Server, path: str, headers: dict[str, str], seconds: float, wh
 
 def main() -> None:
     seconds, warmup = _seconds("BENCH_SECONDS", 8), _seconds("BENCH_WARMUP_SECONDS", 2)
-    load_before = os.getloadavg()[0]
+    started, load_before = datetime.now(UTC), os.getloadavg()[0]
     owner = owner_url()
     prepare_data(owner)
     found = targets.find(owner)
@@ -185,8 +185,8 @@ def main() -> None:
                 }
             )
         results = {
-            "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "date": started.strftime("%Y-%m-%d"),
+            "started_at": started.isoformat(timespec="seconds"),
             "machine": {
                 **machine(owner),
                 # Anything else busy on the machine shows here: the figures are only as quiet as it was.

@@ -159,7 +159,7 @@ def test_results_are_written_as_json_markdown_a_chart_and_into_the_doc(tmp_path)
     }  # fmt: skip
     doc = tmp_path / "performance.md"
     doc.write_text(
-        "# Performance\n<!-- bench:latest BEGIN (paste) -->\nold table\n<!-- bench:latest END -->\n"
+        "# Performance\n<!-- bench:latest BEGIN: see bench/results/<date>.md -->\nold table\n<!-- bench:latest END -->\n"
         "![chart](../bench/results/2026-01-01.png)\n<!-- bench:machine BEGIN -->\n<!-- bench:machine END -->\n"
         "## Topics\n"
     )
