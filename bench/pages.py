@@ -63,7 +63,7 @@ def pages(targets: Targets, deepest_invoices: str) -> list[Page]:
         ),
         Page(
             "browse_first",
-            f"browse {targets.category} in {targets.state}, page 1",
+            f"browse {targets.category}, page 1",
             "/listings?" + targets.browse_query(),
         ),
         Page(

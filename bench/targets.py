@@ -32,13 +32,12 @@ class Targets:
     invoices: int
     listing_id: int
     category: str
-    state: str
     deep_after: str  # an encoded browse cursor DEEP_ROWS into the filtered results
     deep_rows: int
     narrow_query: str
 
     def browse_query(self, **extra: str) -> str:
-        return urlencode({"category": self.category, "state": self.state, **extra})
+        return urlencode({"category": self.category, **extra})
 
 
 def _one(conn: psycopg.Connection, sql: str, *params: object) -> tuple:
@@ -88,11 +87,11 @@ def find(owner_url: str) -> Targets:
             """SELECT max(id) FROM "ServiceListing" WHERE provider_user_id = %s AND status = 'active'""",
             seller,
         )
-        # The busiest category in the busiest state: the filtered browse with the most rows to page through.
-        category, state, matches = _one(
+        # The busiest category: the filtered browse with the most rows to page through.
+        category, matches = _one(
             conn,
-            """SELECT category, state, count(*) FROM "ServiceListing" WHERE status = 'active'
-               AND state IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1""",
+            """SELECT category, count(*) FROM "ServiceListing" WHERE status = 'active'
+               GROUP BY 1 ORDER BY 2 DESC LIMIT 1""",
         )
         depth = min(DEEP_ROWS, max(1, matches - 25))
         # The browse page's "newest" key (marketplace/browse/queries.py SORT_KEYS), as PostgreSQL writes it.
@@ -100,10 +99,9 @@ def find(owner_url: str) -> Targets:
             conn,
             """SELECT k::text, id FROM (
                    SELECT coalesce(published_at, created_at, '-infinity'::timestamp) AS k, id
-                   FROM "ServiceListing" WHERE status = 'active' AND category = %s AND state = %s
+                   FROM "ServiceListing" WHERE status = 'active' AND category = %s
                    ORDER BY k DESC, id DESC OFFSET %s LIMIT 1) AS deep""",
             category,
-            state,
             depth - 1,
         )
     return Targets(
@@ -114,7 +112,6 @@ def find(owner_url: str) -> Targets:
         invoices=invoices,
         listing_id=listing_id,
         category=category,
-        state=state,
         deep_after=Cursor("newest", key, deep_id, depth).encode(),
         deep_rows=depth,
         narrow_query=narrow_query(),
