@@ -30,6 +30,15 @@ def sign_in(browser: Browser, who: str, slug: str) -> None:
         browser.sign_in(f"/portal/{slug}/login", stand_in.HEAVY_CLIENT, stand_in.PASSWORD)
 
 
+def signed_in_browsers(base_url: str, slug: str) -> dict[str, Browser]:
+    """A browser for each kind of visitor, the seller and the client signed in through the forms."""
+    browsers = {ANONYMOUS: Browser(base_url)}
+    for who in (SELLER, CLIENT):
+        browsers[who] = Browser(base_url)
+        sign_in(browsers[who], who, slug)
+    return browsers
+
+
 def deepest_invoices_path(client: Browser, first: str, invoices: int) -> str:
     """The list's own "last" link when it has one; else where its "next" links lead when they stop (this works
     for page numbers and cursors alike); ?page=N from the count only if that walk is too long."""

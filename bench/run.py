@@ -34,7 +34,7 @@ from app.database_roles import provision_app_role
 from bench import report, stand_in, targets, wrk
 from bench.browser import PROXY_HEADERS, Browser
 from bench.common import libpq, owner_url
-from bench.pages import ANONYMOUS, CLIENT, SELLER, Page, deepest_invoices_path, pages, sign_in
+from bench.pages import CLIENT, Page, deepest_invoices_path, pages, signed_in_browsers
 from bench.servers import Server, rss_mb
 
 FLASK = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi"]
@@ -112,14 +112,6 @@ def machine(owner: str) -> dict[str, Any]:
     }
 
 
-def signed_in_browsers(server: Server, slug: str) -> dict[str, Browser]:
-    browsers = {ANONYMOUS: Browser(server.url)}
-    for who in (SELLER, CLIENT):
-        browsers[who] = Browser(server.url)
-        sign_in(browsers[who], who, slug)
-    return browsers
-
-
 def record_statements(
     env: dict[str, str], chosen: list[Page], browsers: dict[str, Browser]
 ) -> dict[str, list]:
@@ -153,7 +145,7 @@ def main() -> None:
     raw_server = None
     try:
         app_server.wait_ready("/")
-        browsers = signed_in_browsers(app_server, found.tenant_slug)
+        browsers = signed_in_browsers(app_server.url, found.tenant_slug)
         invoices = f"/portal/{found.tenant_slug}/invoices"
         chosen = pages(found, deepest_invoices_path(browsers[CLIENT], invoices, found.invoices))
         statements = record_statements(env, chosen, browsers)

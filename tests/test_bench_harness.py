@@ -15,9 +15,8 @@ from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from bench import raw_app, report, stand_in, targets, wrk
-from bench.browser import Browser
 from bench.capture import capture
-from bench.pages import ANONYMOUS, CLIENT, SELLER, deepest_invoices_path, pages, sign_in
+from bench.pages import CLIENT, deepest_invoices_path, pages, signed_in_browsers
 from tests.dbserver import scratch_app
 from tests.stripe_server import LocalStripe
 
@@ -52,10 +51,7 @@ def served(bench_app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def plan(bench_app: Flask, served: str) -> tuple[dict[str, list], list]:
     found = targets.find(bench_app.config["MIGRATION_DATABASE_URI"])
-    browsers = {ANONYMOUS: Browser(served)}
-    for who in (SELLER, CLIENT):
-        browsers[who] = Browser(served)
-        sign_in(browsers[who], who, found.tenant_slug)
+    browsers = signed_in_browsers(served, found.tenant_slug)
     deepest = deepest_invoices_path(browsers[CLIENT], f"/portal/{found.tenant_slug}/invoices", found.invoices)
     chosen = pages(found, deepest)
     return {page.name: capture(bench_app, page.path, browsers[page.who].headers()) for page in chosen}, chosen
