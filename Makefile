@@ -51,7 +51,7 @@ format: $(STAMP) ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) ## Generate data at scale and print page timings (see bench/README.md)
+bench: $(STAMP) ## Load test under gunicorn + wrk, app vs raw SQL, into bench/results/ (docs/performance.md)
 	$(BIN)/python -m bench.run
 
 clean-db: ## Delete the embedded database and localstripe's state under instance/ (demo data is reloaded by the next `make run`)

@@ -1,0 +1,65 @@
+"""gunicorn.conf.py reads its settings from the environment (README, gunicorn settings)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import runpy
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+
+from app import PROJECT_ROOT
+from app.extensions import db
+
+CONF = str(PROJECT_ROOT / "gunicorn.conf.py")
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict:
+    for name in ("WEB_CONCURRENCY", "PORT", "GUNICORN_BIND", "GUNICORN_ACCESS_LOG", "GUNICORN_MAX_REQUESTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(CONF)
+
+
+def test_defaults_scale_workers_with_the_cores_and_recycle_them_with_jitter(monkeypatch):
+    settings = _settings(monkeypatch)
+
+    assert settings["workers"] == 2 * multiprocessing.cpu_count() + 1
+    assert settings["bind"] == "0.0.0.0:8000"
+    assert settings["max_requests"] > 0 and 0 < settings["max_requests_jitter"] < settings["max_requests"]
+    assert settings["accesslog"] == "-" and "%(D)s" in settings["access_log_format"]
+    assert settings["timeout"] > 0 and settings["graceful_timeout"] > 0 and settings["preload_app"]
+
+
+def test_the_environment_chooses_workers_and_address(monkeypatch):
+    assert _settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
+    assert _settings(monkeypatch, PORT="9001")["bind"] == "0.0.0.0:9001"
+    assert _settings(monkeypatch, PORT="9001", GUNICORN_BIND="127.0.0.1:7000")["bind"] == "127.0.0.1:7000"
+    assert _settings(monkeypatch, GUNICORN_ACCESS_LOG="off")["accesslog"] is None
+
+
+def test_a_setting_that_is_not_a_number_stops_the_start_with_its_name(monkeypatch):
+    with pytest.raises(SystemExit, match="WEB_CONCURRENCY must be a whole number"):
+        _settings(monkeypatch, WEB_CONCURRENCY="many")
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction() -> Iterator[None]:
+    """Overrides the suite's rolled-back transaction: the fork hook works on the app's real engine."""
+    yield
+
+
+def test_a_forked_worker_starts_with_a_pool_of_its_own(monkeypatch, app: Flask):
+    settings = _settings(monkeypatch)
+    with app.app_context():
+        db.engine.connect().close()  # the master's check at start-up leaves a pooled connection behind
+        inherited = db.engine.pool
+
+    settings["post_fork"](SimpleNamespace(app=SimpleNamespace(callable=app)), None)
+
+    with app.app_context():
+        assert db.engine.pool is not inherited
+        assert inherited.checkedin() == 1  # left open for the master, never closed under it
