@@ -27,11 +27,13 @@ CONTRACT (the bench and the docs rely on these names; keep them):
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
+from tqdm import tqdm
+
 from app.scale_seed import accounts, billing, listings, messaging, words
-from app.scale_seed.loader import Clock, SeedError, connect, require_owner, stage
+from app.scale_seed.lanes import load, run_lanes
+from app.scale_seed.loader import Clock, SeedError, connect, require_owner
 from app.scale_seed.plan import PlanError, SeedPlan
 from models.types import INT4_MAX, utcnow
 
@@ -61,22 +63,11 @@ def _check_room_for_ids(conn, pending: list[ModuleType], plan: SeedPlan) -> None
                 )
 
 
-def _load(
-    owner_url: str, modules: list[ModuleType], plan: SeedPlan, clock: Clock, password_hash: str, row: int
-) -> None:
-    with connect(owner_url) as conn:
-        for module in modules:
-            total = plan.invoices if module is billing else sum(module.rows(plan).values())
-            triggers = getattr(module, "TRIGGERS", None)
-            with stage(conn, module.LABEL, total, module.TABLES, triggers, position=row) as current:
-                module.load(current, plan, clock, password_hash)
-
-
 def seed_scale(plan: SeedPlan, owner_url: str, password_hash: str) -> list[str]:
     """Load every stage not loaded yet; return the labels of those that were already there.
 
-    After the accounts, the invoices load on one connection while the listings and then the messages load on
-    another: the stages share no table they write, and each one's time is mostly the server's."""
+    After the accounts, the invoices load in one process while the listings and then the messages load in
+    another (app/scale_seed/lanes.py): the stages share no table they write."""
     started = time.perf_counter()
     with connect(owner_url) as conn:
         require_owner(conn, [table for module in STAGES for table in module.TABLES])
@@ -92,18 +83,9 @@ def seed_scale(plan: SeedPlan, owner_url: str, password_hash: str) -> list[str]:
         _check_room_for_ids(conn, pending, plan)
     clock = Clock(utcnow())
     if accounts in pending:
-        _load(owner_url, [accounts], plan, clock, password_hash, 0)
+        load(owner_url, [accounts], plan, clock, password_hash)
     lanes = [[module for module in lane if module in pending] for lane in ([billing], [listings, messaging])]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [
-            pool.submit(_load, owner_url, lane, plan, clock, password_hash, row)
-            for row, lane in enumerate(lanes)
-            if lane
-        ]
-        for future in futures:
-            future.result()
+    run_lanes(owner_url, [lane for lane in lanes if lane], plan, clock, password_hash)
     if pending:
-        print(
-            f"seed-scale: {len(pending)} stage(s) loaded in {time.perf_counter() - started:.1f} s", flush=True
-        )
+        tqdm.write(f"seed-scale: {len(pending)} stage(s) loaded in {time.perf_counter() - started:.1f} s")
     return [module.LABEL for module in done]

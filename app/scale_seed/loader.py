@@ -18,7 +18,7 @@ Row-level BEFORE triggers that derive columns (a listing's search vector and coo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -187,6 +187,7 @@ def stage(
     tables: Sequence[str],
     triggers: dict[str, Sequence[str]] | None = None,
     position: int = 0,
+    report: Callable[[str], object] = tqdm.write,
 ) -> Iterator[Stage]:
     """Load one stage in one transaction, then VACUUM ANALYZE its tables; print its figures."""
     started = time.perf_counter()
@@ -209,8 +210,7 @@ def stage(
     rows = sum(current.rows.values())
     elapsed = finished - started
     detail = ", ".join(f"{table} {count:,}" for table, count in current.rows.items())
-    # tqdm.write keeps the other lane's progress bar intact.
-    tqdm.write(
+    report(
         f"{label}: {rows:,} rows in {elapsed:.1f} s = {rows / max(elapsed, 1e-9):,.0f} rows/s "
         f"(COPY {loaded - started:.1f} s, indexes and keys {rebuilt - loaded:.1f} s, "
         f"VACUUM ANALYZE {finished - rebuilt:.1f} s; {detail})"
