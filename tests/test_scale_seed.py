@@ -353,3 +353,57 @@ def test_seeded_accounts_are_verified_active_and_have_no_second_factor(seeded: S
     )
     assert unverified == 0
     assert app_session_scalar(seeded, text('SELECT count(*) FROM "TwoFactorCredential"')) == 0
+
+
+@pytest.fixture
+def owned_by_a_plain_role(pg_server_url: str) -> Iterator[Flask]:
+    """A database whose tables belong to a role that is neither a superuser nor BYPASSRLS, as on a managed server
+    (README, Database roles): row-level security holds that owner too (FORCE)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from tests.dbserver import _admin_url, create_database, drop_database
+
+    suffix = os.getpid()
+    role, name = f"scale_seed_owner_{suffix}", f"breeder_scale_seed_owner_{suffix}"
+    admin = _admin_url(pg_server_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+        conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS')
+    url = make_url(create_database(pg_server_url, name))
+    with psycopg.connect(
+        url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+    ) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+    owner_url = url.set(username=role, password=None).render_as_string(hide_password=False)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": owner_url, "MIGRATION_DATABASE_URI": owner_url, "SERVER_NAME": None},
+        env_name="testing",
+    )
+    with app.app_context():
+        upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(pg_server_url, name)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_an_owner_held_to_row_level_security_seeds_too(owned_by_a_plain_role: Flask):
+    app = owned_by_a_plain_role
+    result = seed(app, *SMALL_ARGS)
+    assert result.exit_code == 0, result.output
+    url = make_url(app.config["MIGRATION_DATABASE_URI"]).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+        assert (
+            conn.execute('SELECT count(*) FROM "Invoice"').fetchone()[0] == 0
+        )  # no scope: the policies hide all
+        conn.execute("SELECT set_config('app.cross_tenant', 'a test reading the scale seed', false)")
+        assert conn.execute('SELECT count(*) FROM "Invoice"').fetchone()[0] == 300
+        forced = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relforcerowsecurity AND relnamespace = 'public'::regnamespace"
+        ).fetchone()[0]
+    assert forced == 9  # every tenant table still FORCEs its policies (revision 0022)
