@@ -1,4 +1,4 @@
-"""Flask CLI commands: `seed-demo`, `check-db`, `db` (Flask-Migrate's, with the pre-flight) and each area's groups."""
+"""Flask CLI commands: `seed-demo`, `seed-scale`, `check-db`, `db` (Flask-Migrate's, with the pre-flight) and each area's groups."""
 
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group())
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(check_db_command)
+    from app.scale_seed.cli import seed_scale_command
+
+    app.cli.add_command(seed_scale_command)
     from portal.cli import portal_cli
 
     app.cli.add_command(portal_cli)
