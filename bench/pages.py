@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from bench import stand_in
+from app.scale_seed import BROAD_QUERY, DEFAULT_PASSWORD, HEAVY_CLIENT_EMAIL, HEAVY_SELLER_EMAIL
 from bench.browser import Browser, parse
 from bench.targets import Targets
 
@@ -25,9 +25,9 @@ class Page:
 
 def sign_in(browser: Browser, who: str, slug: str) -> None:
     if who == SELLER:
-        browser.sign_in("/login", stand_in.HEAVY_SELLER, stand_in.PASSWORD)
+        browser.sign_in("/login", HEAVY_SELLER_EMAIL, DEFAULT_PASSWORD)
     elif who == CLIENT:
-        browser.sign_in(f"/portal/{slug}/login", stand_in.HEAVY_CLIENT, stand_in.PASSWORD)
+        browser.sign_in(f"/portal/{slug}/login", HEAVY_CLIENT_EMAIL, DEFAULT_PASSWORD)
 
 
 def signed_in_browsers(base_url: str, slug: str) -> dict[str, Browser]:
@@ -62,8 +62,8 @@ def pages(targets: Targets, deepest_invoices: str) -> list[Page]:
     return [
         Page(
             "search_broad",
-            "search, broad (golden retriever)",
-            "/listings?" + urlencode({"q": "golden retriever"}),
+            f"search, broad ({BROAD_QUERY})",
+            "/listings?" + urlencode({"q": BROAD_QUERY}),
         ),
         Page(
             "search_narrow",

@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT
 from app.database_roles import provision_app_role
-from bench import report, stand_in, targets, wrk
+from bench import report, targets, wrk
 from bench.browser import PROXY_HEADERS, Browser
 from bench.common import libpq, owner_url
 from bench.pages import CLIENT, Page, deepest_invoices_path, pages, signed_in_browsers
@@ -57,24 +57,15 @@ def _flask(owner: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def prepare_data(owner: str) -> None:
+    """Migrate, then `flask seed-scale` (BENCH_SEED_ARGS) unless its data is all there: it resumes a stopped run."""
     if _flask(owner, "db", "upgrade").returncode:
         raise SystemExit("Error: `flask db upgrade` failed on the bench database")
     if targets.seeded(owner):
         return
-    has_seed_scale = (
-        subprocess.run(  # noqa: S603
-            [*FLASK, "seed-scale", "--help"], cwd=PROJECT_ROOT, capture_output=True, check=False
-        ).returncode
-        == 0
-    )
-    if has_seed_scale:
-        arguments = shlex.split(os.environ.get("BENCH_SEED_ARGS", ""))
-        print(f"== no seed-scale data yet: flask --app wsgi seed-scale {' '.join(arguments)}", flush=True)
-        if _flask(owner, "seed-scale", *arguments).returncode:
-            raise SystemExit("Error: seed-scale failed")
-    else:
-        print("== WARNING: no seed-scale command here; loading the small stand-in data (bench/stand_in.py)")
-        stand_in.load(owner)
+    arguments = shlex.split(os.environ.get("BENCH_SEED_ARGS", ""))
+    print(f"== no seed-scale data yet: flask --app wsgi seed-scale {' '.join(arguments)}", flush=True)
+    if _flask(owner, "seed-scale", *arguments).returncode:
+        raise SystemExit("Error: seed-scale failed")
 
 
 def server_environment(app_role_url: str) -> dict[str, str]:

@@ -11,16 +11,25 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from bench import stand_in
+from app.scale_seed import (
+    HEAVY_BUYER_EMAIL,
+    HEAVY_CLIENT_EMAIL,
+    HEAVY_SELLER_EMAIL,
+    HEAVY_TENANT_SLUG,
+    NARROW_QUERY,
+    STAGES,
+)
+from app.scale_seed.loader import connect
 from bench.common import libpq
 from marketplace.browse.forms import Cursor
+from models.billing import CLIENT_VISIBLE_STATUSES
 
 DEEP_ROWS = int(os.environ.get("BENCH_DEEP_ROWS", "10000"))
 
 
 def narrow_query() -> str:
-    """BENCH_NARROW_QUERY, else the contract's (seed-scale's NARROW_QUERY, which the stand-in data shares)."""
-    return os.environ.get("BENCH_NARROW_QUERY") or stand_in.NARROW_QUERY
+    """BENCH_NARROW_QUERY, else seed-scale's NARROW_QUERY."""
+    return os.environ.get("BENCH_NARROW_QUERY") or NARROW_QUERY
 
 
 @dataclass(frozen=True)
@@ -48,12 +57,9 @@ def _one(conn: psycopg.Connection, sql: str, *params: object) -> tuple:
 
 
 def seeded(owner_url: str) -> bool:
-    with psycopg.connect(libpq(owner_url)) as conn:
-        conn.execute("SELECT set_config('app.cross_tenant', 'bench looks for its data', false)")
-        return (
-            conn.execute('SELECT 1 FROM "Contact" WHERE email = %s', (stand_in.HEAVY_CLIENT,)).fetchone()
-            is not None
-        )
+    """Every stage of seed-scale loaded; after an interrupted run, False, and seed-scale resumes it."""
+    with connect(libpq(owner_url)) as conn:
+        return all(stage.loaded(conn) for stage in STAGES)
 
 
 def find(owner_url: str) -> Targets:
@@ -61,7 +67,7 @@ def find(owner_url: str) -> Targets:
         conn.execute("SELECT set_config('app.cross_tenant', 'bench looks for its data', false)")
         seller, buyer = (
             _one(conn, 'SELECT id FROM "MarketplaceUser" WHERE email = %s', email)[0]
-            for email in (stand_in.HEAVY_SELLER, stand_in.HEAVY_BUYER)
+            for email in (HEAVY_SELLER_EMAIL, HEAVY_BUYER_EMAIL)
         )
         thread_id, thread_messages = _one(
             conn,
@@ -71,16 +77,24 @@ def find(owner_url: str) -> Targets:
             seller,
             buyer,
         )
+        # What the portal shows the client (models/billing.py shown_to_party): never a draft, never deleted.
+        shown = [status.value for status in CLIENT_VISIBLE_STATUSES]
         invoice_id, party = _one(
             conn,
             """SELECT i.id, c."partyId" FROM "Contact" c JOIN "Tenant" t ON t.id = c."tenantId"
                JOIN "Invoice" i ON i."clientPartyId" = c."partyId" AND i."deletedAt" IS NULL
+                                   AND i.status::text = ANY(%s)
                WHERE c.email = %s AND t.slug = %s ORDER BY i.id DESC LIMIT 1""",
-            stand_in.HEAVY_CLIENT,
-            stand_in.TENANT_SLUG,
+            shown,
+            HEAVY_CLIENT_EMAIL,
+            HEAVY_TENANT_SLUG,
         )
         (invoices,) = _one(
-            conn, 'SELECT count(*) FROM "Invoice" WHERE "clientPartyId" = %s AND "deletedAt" IS NULL', party
+            conn,
+            """SELECT count(*) FROM "Invoice"
+               WHERE "clientPartyId" = %s AND "deletedAt" IS NULL AND status::text = ANY(%s)""",
+            party,
+            shown,
         )
         (listing_id,) = _one(
             conn,
@@ -105,7 +119,7 @@ def find(owner_url: str) -> Targets:
             depth - 1,
         )
     return Targets(
-        tenant_slug=stand_in.TENANT_SLUG,
+        tenant_slug=HEAVY_TENANT_SLUG,
         thread_id=thread_id,
         thread_messages=thread_messages,
         invoice_id=invoice_id,

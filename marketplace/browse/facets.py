@@ -1,6 +1,8 @@
 """Result counts per category for the listing browser: exact for the visitor's filters, one SQL statement.
 
-Measured with EXPLAIN (ANALYZE, BUFFERS) on 1,000,000 listings (bench/marketplace.py):
+Measured with EXPLAIN (ANALYZE, BUFFERS) on 1,000,000 listings, with the script bench/marketplace.py, which
+`make bench` replaced in commit 95bf70b (data at that size now: `flask seed-scale`; page timings under load:
+docs/performance.md):
 - Joining every listing to its provider made PostgreSQL read the whole table (a parallel seq scan, ~640 ms).
 - With nothing filtered, the counts come from an index-only scan of the spec's ServiceListing_active_idx
   (small: btree deduplication folds its 940,000 entries into a few hundred keys), minus the active listings of

@@ -7,9 +7,10 @@ The reply figures come from real message timestamps, over the provider's convers
 - a conversation younger than REPLY_WITHIN with no reply yet is left out (it may still be answered in time);
 - the rate is answered / counted; the typical reply time is the median of every reply's delay.
 Computing them reads two index probes per conversation (Message_thread_idx): about 70 ms for a seller with 6,000
-recent conversations (bench/reviews.py), too much for every view of a busy seller's page, so the result is cached in ProviderStats and recomputed when older than
-PROVIDER_STATS_TTL_SECONDS (an hour by default): by the first view after that, in one INSERT ... ON CONFLICT DO
-UPDATE ... RETURNING. Every worker shares the cache (it is a table), a restart keeps it, and the page runs the same
+recent conversations (measured with the script bench/reviews.py, replaced by `make bench` in commit 95bf70b; see
+docs/performance.md), too much for every view of a busy seller's page, so the result is cached in ProviderStats
+and recomputed when older than PROVIDER_STATS_TTL_SECONDS (an hour by default): by the first view after that, in
+one INSERT ... ON CONFLICT DO UPDATE ... RETURNING. Every worker shares the cache (it is a table), a restart keeps it, and the page runs the same
 statements whatever the provider's size: the profile with its figures, then (only when stale) the refresh, the
 listings, and a page of reviews.
 """
