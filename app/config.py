@@ -36,6 +36,15 @@ def _count(name: str) -> int:
     return int(raw)
 
 
+def _switch(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"{name} must be on or off; got {raw!r}")
+    return raw in ("1", "true", "yes", "on")
+
+
 def _bounded(name: str, default: int, low: int, high: int, meaning: str) -> int:
     raw = (os.environ.get(name) or "").strip() or str(default)
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
@@ -98,7 +107,13 @@ def engine_options() -> dict[str, Any]:
     A sync gunicorn worker serves one request at a time, so a handful of connections covers it (threads, the
     streamed CSV export); the defaults keep workers x (size + overflow) under a stock server's 100 connections.
     pool_pre_ping tests each connection as it leaves the pool, so one killed by a restart or a failover is
-    replaced instead of failing the request; recycle retires connections before a proxy's idle timeout does."""
+    replaced instead of failing the request; recycle retires connections before a proxy's idle timeout does.
+    psycopg prepares a statement on the server once a connection has run it five times; PgBouncer in transaction
+    mode before 1.21 (or without max_prepared_statements) cannot follow that, so DATABASE_PREPARED_STATEMENTS=off
+    turns it off (docs/performance/scaling.md)."""
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if not _switch("DATABASE_PREPARED_STATEMENTS", True):
+        connect_args["prepare_threshold"] = None
     return {
         "pool_pre_ping": True,
         "pool_size": _bounded("DATABASE_POOL_SIZE", 5, 1, 100, "connections each worker keeps open"),
@@ -111,7 +126,7 @@ def engine_options() -> dict[str, Any]:
         "pool_timeout": _bounded(
             "DATABASE_POOL_TIMEOUT_SECONDS", 10, 1, 300, "seconds a request waits for a free connection"
         ),
-        "connect_args": {"connect_timeout": 10},
+        "connect_args": connect_args,
     }
 
 
