@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from app.replicas import RoutingSession
+from app.read_routing import RoutingSession
 from models.base import Base
 
 # Public pages may read from a replica (app/replicas.py); every other read and every write uses the primary.

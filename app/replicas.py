@@ -20,87 +20,29 @@ renders nothing before its queries finish, so the visitor sees only a slower pag
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
-import psycopg
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_login import current_user
-from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, UOWTransaction
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.selectable import CompoundSelect
+
+from app.extensions import db
+from app.outages import discard_session
+from app.read_routing import READ_FROM, Replica, ReplicaSet
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "read_replicas"
-READ_FROM = "read_from_replica"  # Session.info: the replica this session's plain reads go to
 WROTE = "database_written"  # flask.g: this request's session flushed
 COOKIE = "primary_reads_until"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 V = TypeVar("V", bound=Callable[..., Any])
-
-
-@dataclass(eq=False)
-class Replica:
-    engine: Engine
-    name: str
-    skip_until: float = 0.0
-
-
-@dataclass(eq=False)
-class ReplicaSet:
-    """The replicas of one app, and which of them are being skipped after a failure."""
-
-    replicas: Sequence[Replica]
-    retry_seconds: float
-    clock: Callable[[], float] = time.monotonic
-    _rng: random.Random = field(default_factory=random.Random)
-
-    def choose(self) -> Replica | None:
-        now = self.clock()
-        healthy = [replica for replica in self.replicas if replica.skip_until <= now]
-        return self._rng.choice(healthy) if healthy else None
-
-    def failed(self, replica: Replica) -> None:
-        if replica.skip_until <= self.clock():
-            log.warning(
-                "read replica %s failed; its reads go elsewhere for %s s", replica.name, self.retry_seconds
-            )
-        replica.skip_until = self.clock() + self.retry_seconds
-
-    def is_skipped(self, replica: Replica) -> bool:
-        return replica.skip_until > self.clock()
-
-    def dispose(self) -> None:
-        for replica in self.replicas:
-            replica.engine.dispose()
-
-
-def _plain_read(clause: Any) -> bool:
-    if isinstance(clause, CompoundSelect):
-        return True
-    return isinstance(clause, Select) and clause._for_update_arg is None
-
-
-class RoutingSession(FlaskSession):
-    """Flask-SQLAlchemy's session, sending plain reads to the replica in info[READ_FROM] while it has one."""
-
-    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
-        replica: Replica | None = self.info.get(READ_FROM)
-        if replica is not None and bind is None:
-            if not self._flushing and _plain_read(clause):
-                return replica.engine
-            # From the first write on, this session reads from the primary: it must see what it wrote.
-            del self.info[READ_FROM]
-        return super().get_bind(mapper, clause=clause, bind=bind, **kwargs)
 
 
 def replica_set() -> ReplicaSet | None:
@@ -114,8 +56,6 @@ def engines(app: Flask) -> list[Engine]:
 
 def reading_from_replica() -> bool:
     """Whether this request's session still sends its reads to a replica (caches keep such results apart)."""
-    from app.extensions import db
-
     return has_app_context() and EXTENSION in current_app.extensions and READ_FROM in db.session().info
 
 
@@ -137,24 +77,12 @@ def _replica_for_this_request() -> Replica | None:
     return replicas.choose()
 
 
-def _discard_session() -> None:
-    """Throw the session away with its replica connection, which may be dead (see app.outages)."""
-    from app.extensions import db
-
-    try:
-        db.session.remove()
-    except (SQLAlchemyError, psycopg.Error):
-        db.session.registry.clear()
-
-
 def public_read(view: V) -> V:
     """Mark a public, read-only GET view: signed out and not just after a write, it reads from a replica, and
     from the primary when that replica fails."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from app.extensions import db
-
         replica = _replica_for_this_request()
         if replica is None:
             return view(*args, **kwargs)
@@ -168,7 +96,7 @@ def public_read(view: V) -> V:
                 "read replica %s failed during %s; reading from the primary", replica.name, request.path
             )
             log.debug("the replica's error", exc_info=error)
-        _discard_session()
+        discard_session()  # with its replica connection, which may be dead
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

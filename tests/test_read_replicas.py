@@ -22,7 +22,8 @@ from sqlalchemy.engine import make_url
 
 from app.database_roles import APP_ROLE
 from app.extensions import db
-from app.replicas import COOKIE, EXTENSION, Replica, ReplicaSet, make_replica_set
+from app.read_routing import Replica, ReplicaSet
+from app.replicas import COOKIE, EXTENSION, make_replica_set
 from models import MarketplaceUser
 from tests.conftest import csrf_token_from
 from tests.dbserver import scratch_app
