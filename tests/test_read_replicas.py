@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.engine import make_url
 
 from app.database_roles import APP_ROLE
 from app.extensions import db
-from app.read_routing import Replica, ReplicaSet
+from app.read_routing import READ_FROM, Replica, ReplicaSet
 from app.replicas import COOKIE, EXTENSION, make_replica_set
-from models import MarketplaceUser
+from models import MarketplaceUser, ServiceListing
 from tests.conftest import csrf_token_from
 from tests.dbserver import scratch_app
 from tests.factories import PASSWORD, MarketplaceUserFactory, ServiceListingFactory
@@ -107,6 +107,34 @@ def test_a_post_sets_the_read_your_writes_cookie_and_a_public_read_does_not(
         "/login", data={"email": "nobody@example.test", "password": "wrong-password-9", "csrf_token": csrf()}
     )
     assert COOKIE in response.headers.get("Set-Cookie", "")
+
+
+def test_a_routed_session_sends_plain_reads_to_the_replica_and_everything_from_its_first_write_on_to_the_primary(
+    app, unreachable_replica
+):
+    replica = unreachable_replica.replicas[0]
+    session = db.session()
+    primary = session.get_bind(clause=select(ServiceListing))
+    session.info[READ_FROM] = replica
+    try:
+        assert session.get_bind(clause=select(ServiceListing)) is replica.engine
+        assert (
+            session.get_bind(clause=select(ServiceListing.id).union(select(ServiceListing.id)))
+            is replica.engine
+        )
+        assert session.get_bind(clause=select(ServiceListing).with_for_update()) is primary
+        # The session has asked for a lock: it reads from the primary from now on.
+        assert session.get_bind(clause=select(ServiceListing)) is primary
+
+        session.info[READ_FROM] = replica
+        assert session.get_bind(clause=update(ServiceListing).values(title="x")) is primary
+        assert session.get_bind(clause=select(ServiceListing)) is primary
+
+        session.info[READ_FROM] = replica
+        assert session.get_bind(clause=text("SELECT 1")) is primary  # raw SQL may write: never routed
+        assert READ_FROM not in session.info
+    finally:
+        session.info.pop(READ_FROM, None)
 
 
 def test_reads_are_spread_over_every_healthy_replica_and_a_failed_one_waits_its_turn():
