@@ -61,7 +61,7 @@ def reading_from_replica() -> bool:
 
 def _wrote_recently() -> bool:
     raw = request.cookies.get(COOKIE, "")
-    if not raw.isascii() or not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:  # a Unix time, not 4,000 digits for int()
         return False
     now = time.time()
     # Honoured only inside the window it could have been set for: a forged far-future value buys nothing.

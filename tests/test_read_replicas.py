@@ -137,6 +137,17 @@ def test_a_routed_session_sends_plain_reads_to_the_replica_and_everything_from_i
         session.info.pop(READ_FROM, None)
 
 
+@pytest.mark.parametrize("forged", ["9" * 5000, "99999999999", "soon", "-1"])
+def test_a_forged_read_your_writes_cookie_neither_breaks_the_page_nor_holds_reads_on_the_primary(
+    client, unreachable_replica, forged
+):
+    client.set_cookie(COOKIE, forged)
+    engine = unreachable_replica.replicas[0].engine
+    with connection_attempts(engine) as attempts:
+        assert client.get("/").status_code == 200
+    assert len(attempts) == 1  # the replica was tried: the cookie was not believed
+
+
 def test_reads_are_spread_over_every_healthy_replica_and_a_failed_one_waits_its_turn():
     now = [0.0]
     replicas = [Replica(engine=None, name=f"#{n}") for n in (1, 2, 3)]  # type: ignore[arg-type]
