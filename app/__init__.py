@@ -12,7 +12,7 @@ from flask import Flask, g
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import outages
+from app import outages, replicas
 from app.config import ConfigError, load_config
 from app.database_roles import provision_app_role, refuse_an_unconfined_app_role
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -87,9 +87,12 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
         app.config["SQLALCHEMY_DATABASE_URI"] = provision_app_role(owner_url)
 
     db.init_app(app)
+    replicas.init_app(app)
     if app.config["PRODUCTION"]:
         with app.app_context():
             refuse_an_unconfined_app_role(db.engine)
+            for engine in replicas.engines(app):
+                refuse_an_unconfined_app_role(engine, "DATABASE_REPLICA_URLS")
     outages.init_app(app)
     install_scoping(Session)
     install_database_scope()

@@ -9,6 +9,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 
 class ConfigError(RuntimeError):
     """The environment is missing something the app cannot run without."""
@@ -31,6 +34,15 @@ def _count(name: str) -> int:
             f"{name} must be a whole number (how many proxies stand in front of the app); got {raw!r}"
         )
     return int(raw)
+
+
+def _switch(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"{name} must be on or off; got {raw!r}")
+    return raw in ("1", "true", "yes", "on")
 
 
 def _bounded(name: str, default: int, low: int, high: int, meaning: str) -> int:
@@ -87,6 +99,61 @@ def s3_settings(environ: Mapping[str, str] | None = None) -> dict[str, str] | No
             raise ConfigError(f"S3_PREFIX must be a key prefix like media/prod; got {found['prefix']!r}")
         found["prefix"] = prefix + "/"
     return found
+
+
+def engine_options() -> dict[str, Any]:
+    """The connection pool of each engine (the primary's and every replica's), per worker process.
+
+    A sync gunicorn worker serves one request at a time, so a handful of connections covers it (threads, the
+    streamed CSV export); the defaults keep workers x (size + overflow) under a stock server's 100 connections.
+    pool_pre_ping tests each connection as it leaves the pool, so one killed by a restart or a failover is
+    replaced instead of failing the request; recycle retires connections before a proxy's idle timeout does.
+    psycopg prepares a statement on the server once a connection has run it five times; PgBouncer in transaction
+    mode before 1.21 (or without max_prepared_statements) cannot follow that, so DATABASE_PREPARED_STATEMENTS=off
+    turns it off (docs/performance/scaling.md)."""
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if not _switch("DATABASE_PREPARED_STATEMENTS", True):
+        connect_args["prepare_threshold"] = None
+    return {
+        "pool_pre_ping": True,
+        "pool_size": _bounded("DATABASE_POOL_SIZE", 5, 1, 100, "connections each worker keeps open"),
+        "max_overflow": _bounded(
+            "DATABASE_MAX_OVERFLOW", 5, 0, 100, "extra connections a worker may open at a peak"
+        ),
+        "pool_recycle": _bounded(
+            "DATABASE_POOL_RECYCLE_SECONDS", 1800, 1, 86_400, "seconds before a connection is replaced"
+        ),
+        "pool_timeout": _bounded(
+            "DATABASE_POOL_TIMEOUT_SECONDS", 10, 1, 300, "seconds a request waits for a free connection"
+        ),
+        "connect_args": connect_args,
+    }
+
+
+def replica_urls(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """DATABASE_REPLICA_URLS: read replicas of DATABASE_URL's database, comma-separated, each as the same
+    application role. None by default, in every environment: public pages then read from the primary."""
+    environ = os.environ if environ is None else environ
+    raw = (environ.get("DATABASE_REPLICA_URLS") or "").strip()
+    if not raw:
+        return ()
+    urls = []
+    for number, item in enumerate(raw.split(","), start=1):
+        value = item.strip()
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            url = None
+        if url is None or url.drivername not in ("postgresql", "postgresql+psycopg"):
+            shown = url.render_as_string(hide_password=True) if url is not None else "not a URL"
+            raise ConfigError(
+                f"DATABASE_REPLICA_URLS entry {number} must be a PostgreSQL URL like "
+                f"postgresql+psycopg://breeder_app:…@replica-1:5432/breeder; got {shown!r}"
+            )
+        if not url.database:
+            raise ConfigError(f"DATABASE_REPLICA_URLS entry {number} names no database; add /<database>")
+        urls.append(url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    return tuple(urls)
 
 
 STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
@@ -181,7 +248,17 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         # (MIGRATION_DATABASE_URL; without it, DATABASE_URL's role, as the embedded server's setup never needs).
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URI": (os.environ.get("MIGRATION_DATABASE_URL") or "").strip() or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+        # Public pages read from these (app/replicas.py); everything signed in and every write uses the primary.
+        "DATABASE_REPLICA_URLS": replica_urls(),
+        # A browser that sent a write reads from the primary for this long after it, to see its own change.
+        "REPLICA_READ_YOUR_WRITES_SECONDS": _bounded(
+            "REPLICA_READ_YOUR_WRITES_SECONDS", 10, 0, 3600, "seconds a writer keeps reading the primary"
+        ),
+        # A replica that failed is left alone this long; its reads go to the others, or the primary.
+        "REPLICA_RETRY_SECONDS": _bounded(
+            "REPLICA_RETRY_SECONDS", 30, 1, 3600, "seconds a failed replica is skipped"
+        ),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -77,17 +77,21 @@ def role_bypasses_row_security(connection) -> str | None:
     return None
 
 
-def refuse_an_unconfined_app_role(engine: Engine) -> None:
+def refuse_an_unconfined_app_role(engine: Engine, setting: str = "DATABASE_URL") -> None:
     """Production's start-up check: stop with one line when DATABASE_URL's role is not held to row-level security.
-    A server that cannot be reached is not this check's business (the app starts, and answers 503 until it can)."""
+    A server that cannot be reached is not this check's business (the app starts, and answers 503 until it can).
+    The connection is closed afterwards, not pooled: gunicorn may fork workers from this process (preload_app),
+    and a connection shared by two processes corrupts both sides' traffic."""
     try:
         with engine.connect() as connection:
             reason = role_bypasses_row_security(connection)
     except OperationalError:
-        log.warning("Could not check DATABASE_URL's role at start-up: the database is unreachable")
+        log.warning("Could not check %s's role at start-up: the database is unreachable", setting)
         return
+    finally:
+        engine.dispose()
     if reason:
         raise ConfigError(
-            f"DATABASE_URL's role {engine.url.username!r} {reason}, so row-level security would not hold it; "
+            f"{setting}'s role {engine.url.username!r} {reason}, so row-level security would not hold it; "
             "connect as a role that owns nothing and has NOBYPASSRLS (README, Database roles); refusing to start."
         )

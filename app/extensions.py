@@ -8,9 +8,11 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from app.read_routing import RoutingSession
 from models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Public pages may read from a replica (app/replicas.py); every other read and every write uses the primary.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -29,14 +29,20 @@ def _server_gone_is_a_disconnect(context: ExceptionContext) -> None:
         context.is_disconnect = True
 
 
-def _release_session(_error: BaseException | None) -> None:
-    """Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first), so a session whose
-    connection died is discarded here without raising; the next request starts on a fresh connection."""
+def discard_session() -> None:
+    """Close this context's session; when its connection is broken, drop it without raising, so the next use
+    starts on a fresh connection."""
     try:
         db.session.remove()
     except (SQLAlchemyError, psycopg.Error):
         log.warning("the request's database connection was broken; it is discarded")
         db.session.registry.clear()
+
+
+def _release_session(_error: BaseException | None) -> None:
+    """Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first), so a session whose
+    connection died is discarded here without raising."""
+    discard_session()
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,9 @@ import subprocess
 
 import pytest
 
-from app import create_app
-from app.config import ConfigError
+from app import create_app, replicas
+from app.config import ConfigError, engine_options
+from app.extensions import db
 from tests.cli import run_flask
 
 UNREACHABLE = "postgresql+psycopg://user:s3cret@127.0.0.1:1/x"
@@ -177,3 +178,94 @@ def test_production_answers_with_hsts_and_development_does_not(monkeypatch, app)
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
     assert "Strict-Transport-Security" not in app.test_client().get("/static/css/app.css").headers
+
+
+def test_the_pool_settings_come_from_the_environment_with_pre_ping_always_on(monkeypatch):
+    for name in ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW", "DATABASE_POOL_RECYCLE_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT_SECONDS", "3")
+    defaults = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "12")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("DATABASE_POOL_RECYCLE_SECONDS", "600")
+    chosen = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+
+    with defaults.app_context():
+        pool = db.engine.pool
+        assert (pool.size(), pool._max_overflow, pool._recycle, pool._timeout) == (5, 5, 1800, 3)
+        assert pool._pre_ping is True
+    with chosen.app_context():
+        pool = db.engine.pool
+        assert (pool.size(), pool._max_overflow, pool._recycle, pool._timeout) == (12, 0, 600, 3)
+        assert pool._pre_ping is True
+
+
+def test_prepared_statements_can_be_turned_off_for_pgbouncer(monkeypatch):
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    assert "prepare_threshold" not in engine_options()["connect_args"]
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "off")
+    assert engine_options()["connect_args"] == {"connect_timeout": 10, "prepare_threshold": None}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_PREPARED_STATEMENTS", "sometimes"),
+        ("DATABASE_POOL_SIZE", "0"),
+        ("DATABASE_POOL_SIZE", "ten"),
+        ("DATABASE_MAX_OVERFLOW", "-1"),
+        ("DATABASE_POOL_RECYCLE_SECONDS", "1.5"),
+        ("DATABASE_POOL_TIMEOUT_SECONDS", "9999"),
+    ],
+)
+def test_a_pool_setting_out_of_range_refuses_to_build_the_app(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name} must be "):
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+
+
+def test_a_bad_pool_setting_stops_the_command_line_with_one_line():
+    result = flask("check-db", DATABASE_URL=UNREACHABLE, DATABASE_POOL_SIZE="lots")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: DATABASE_POOL_SIZE must be a whole number from 1 to 100 (connections each worker keeps open); "
+        "got 'lots'"
+    ]
+
+
+def test_replica_urls_get_the_same_pool_and_none_is_assumed(monkeypatch):
+    monkeypatch.delenv("DATABASE_REPLICA_URLS", raising=False)
+    assert (
+        create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing").config[
+            "DATABASE_REPLICA_URLS"
+        ]
+        == ()
+    )
+
+    monkeypatch.setenv(
+        "DATABASE_REPLICA_URLS",
+        "postgresql://breeder_app:pw@replica-1:5432/breeder, postgresql+psycopg://breeder_app:pw@replica-2/breeder",
+    )
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+    engines = replicas.engines(app)
+    assert [(engine.url.host, engine.url.drivername) for engine in engines] == [
+        ("replica-1", "postgresql+psycopg"),
+        ("replica-2", "postgresql+psycopg"),
+    ]
+    assert all(engine.pool._pre_ping and engine.pool.size() == 5 for engine in engines)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("mysql://breeder_app:s3cret@replica/breeder", "entry 1 must be a PostgreSQL URL"),
+        ("postgresql://breeder_app:s3cret@replica-1/breeder,not a url", "entry 2 must be a PostgreSQL URL"),
+        ("postgresql://breeder_app:s3cret@replica-1", "entry 1 names no database"),
+    ],
+)
+def test_a_bad_replica_url_stops_the_command_line_with_one_line_and_no_password(value, message):
+    result = flask("check-db", DATABASE_URL=UNREACHABLE, DATABASE_REPLICA_URLS=value)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "s3cret" not in result.stdout + result.stderr

@@ -28,6 +28,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from app.replicas import reading_from_replica
 from models import MarketplaceUser, ServiceListing
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,9 @@ class CountsSlot:
 
 def counts_slot(key_parts: Hashable) -> CountsSlot:
     """The slot for key_parts (a JSON-able tuple); its counts are None unless cached and still current."""
-    key = hashlib.sha256(json.dumps(key_parts).encode()).hexdigest()
+    # Counts read from a lagging replica are kept apart, so a writer reading from the primary never gets them.
+    source = "replica" if reading_from_replica() else "primary"
+    key = hashlib.sha256(json.dumps([source, key_parts]).encode()).hexdigest()
     cache: CountsCache | None = current_app.extensions.get(EXTENSION)
     generation = cache.generation() if cache is not None else None
     if cache is None or generation is None:

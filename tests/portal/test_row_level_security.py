@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from app import create_app
+from app import create_app, replicas
 from app.config import ConfigError
 from app.database_roles import role_bypasses_row_security
 from app.extensions import db
@@ -392,6 +392,30 @@ def test_production_starts_with_the_application_role_and_migrates_only_as_the_ow
     assert "MIGRATION_DATABASE_URL must be set to migrate in production" in result.stderr
     with production.app_context():
         db.engine.dispose()
+
+
+def test_production_refuses_a_replica_role_that_bypasses_row_security(
+    monkeypatch, database_url, app_database_url
+):
+    _production_environment(monkeypatch)
+    with pytest.raises(
+        ConfigError, match=r"DATABASE_REPLICA_URLS's role .* so row-level security would not hold it"
+    ):
+        create_app(
+            {"SQLALCHEMY_DATABASE_URI": app_database_url, "DATABASE_REPLICA_URLS": (database_url,)},
+            env_name="production",
+        )
+
+
+def test_the_start_up_check_keeps_no_connection_for_forked_workers_to_share(monkeypatch, app_database_url):
+    _production_environment(monkeypatch)
+    production = create_app(
+        {"SQLALCHEMY_DATABASE_URI": app_database_url, "DATABASE_REPLICA_URLS": (app_database_url,)},
+        env_name="production",
+    )
+    with production.app_context():
+        assert db.engine.pool.checkedin() == 0
+        assert [engine.pool.checkedin() for engine in replicas.engines(production)] == [0]
 
 
 # ---- a request starts from nothing ----------------------------------------------------------------------------
