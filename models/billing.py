@@ -185,6 +185,13 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
         Index(
             "Payment_tenantId_overpaid_idx", "tenantId", postgresql_where=text('"overpaidCents" IS NOT NULL')
         ),
+        # Revision 0023: a breeder's payments newest first, a missing paidAt last (the portal's payment list).
+        Index(
+            "Payment_tenantId_paidAt_idx",
+            "tenantId",
+            text("""COALESCE("paidAt", '-infinity'::timestamp) DESC"""),
+            text("id DESC"),
+        ),
     )
 
     id: Mapped[intpk]
