@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, literal, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, literal, literal_column, or_, select
 
 from app.extensions import db
 from portal.invoices.cursors import Cursor, CursorScope
@@ -54,11 +54,14 @@ class Keyset(Generic[T]):
         return self.sort_key.asc(), self.row_id.asc()
 
     def past(self, cursor: Cursor, older: bool) -> ColumnElement[bool]:
-        """The rows after the cursor's row in newest-first order (older), or before it: one row comparison,
-        which PostgreSQL turns into the start of an index range."""
+        """The rows after the cursor's row in newest-first order (older), or before it. Written as
+        `key <= :at AND (key < :at OR id < :id)`, not as the row comparison `(key, id) < (:at, :id)`: PostgreSQL
+        makes a row comparison an index condition on plain columns only, and the payments' key is an expression
+        (COALESCE), while `key <= :at` starts the index range on either, leaving only ties on :at to filter."""
         at = NO_TIME if cursor.at is None else literal(cursor.at, type_=self.sort_key.type)
-        key, bound = tuple_(self.sort_key, self.row_id), tuple_(at, literal(cursor.row_id))
-        return key < bound if older else key > bound
+        if older:
+            return and_(self.sort_key <= at, or_(self.sort_key < at, self.row_id < cursor.row_id))
+        return and_(self.sort_key >= at, or_(self.sort_key > at, self.row_id > cursor.row_id))
 
     def cursor(self, item: T, position: int) -> Cursor:
         at, row_id = self.key_of(item)
