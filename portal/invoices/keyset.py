@@ -57,7 +57,7 @@ class Keyset(Generic[T]):
         """The rows after the cursor's row in newest-first order (older), or before it. Written as
         `key <= :at AND (key < :at OR id < :id)`, not as the row comparison `(key, id) < (:at, :id)`: PostgreSQL
         makes a row comparison an index condition on plain columns only, and the payments' key is an expression
-        (COALESCE), while `key <= :at` starts the index range on either, leaving only ties on :at to filter."""
+        (a CASE), while `key <= :at` starts the index range on either, leaving only ties on :at to filter."""
         at = NO_TIME if cursor.at is None else literal(cursor.at, type_=self.sort_key.type)
         if older:
             return and_(self.sort_key <= at, or_(self.sort_key < at, self.row_id < cursor.row_id))
