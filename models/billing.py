@@ -164,6 +164,14 @@ class InvoiceLineItem(TenantOwned, PrismaTimestamps, Base):
     invoice: Mapped[Invoice] = relationship(back_populates="line_items")
 
 
+# Revision 0023: a payment's paidAt, a missing one sorting before all others (CASE, not COALESCE: see 0023).
+# Written as PostgreSQL prints it back, line breaks too, so autogenerate finds no difference.
+PAID_AT_OR_NEVER = """(
+CASE
+    WHEN "paidAt" IS NULL THEN '-infinity'::timestamp without time zone
+    ELSE "paidAt"
+END)"""
+
 # Revision 0013: an invoice has at most one open online payment (a card payment waiting at Stripe).
 OPEN_ONLINE_PAYMENT = "status = 'pending' AND \"stripePaymentIntentId\" IS NOT NULL"
 
@@ -184,6 +192,13 @@ class Payment(TenantOwned, PrismaTimestamps, Base):
         CheckConstraint('"overpaidCents" IS NULL OR "overpaidCents" > 0', name="overpaidCents"),
         Index(
             "Payment_tenantId_overpaid_idx", "tenantId", postgresql_where=text('"overpaidCents" IS NOT NULL')
+        ),
+        # Revision 0023: a breeder's payments newest first, a missing paidAt last (the portal's payment list).
+        Index(
+            "Payment_tenantId_paidAt_idx",
+            "tenantId",
+            text(PAID_AT_OR_NEVER),
+            "id",
         ),
     )
 

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, InvoiceStatus, Payment
 from models.billing import MONEY_RECEIVED
 from models.types import utcnow
+from portal.invoices.cursors import CursorScope
 from portal.invoices.forms import InvoiceFilter
-
-T = TypeVar("T")
+from portal.invoices.keyset import NO_TIME, Keyset, Page, PageStart, keyset_page
 
 
 def _is_overdue(now: datetime) -> ColumnElement[bool]:
@@ -123,77 +122,39 @@ def invoice_summary(contact: Contact, now: datetime | None = None) -> InvoiceSum
     return summary
 
 
-# Counting stops here: a client with more is told "more than 1,000", so no page ever counts a long history.
-COUNT_CAP = 1_000
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a newest-first list, with how many there are in all, counted up to COUNT_CAP."""
-
-    items: list[T]
-    number: int
-    size: int
-    has_next: bool
-    total: int | None = None  # None when the page is empty (nothing came back to carry the count)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def first_position(self) -> int:
-        return (self.number - 1) * self.size + 1
-
-    @property
-    def last_position(self) -> int:
-        return self.first_position + len(self.items) - 1
-
-    @property
-    def total_is_capped(self) -> bool:
-        return self.total is not None and self.total > COUNT_CAP
-
-    @property
-    def count_cap(self) -> int:
-        return COUNT_CAP
-
-
-def _capped_count(statement: Select[Any]) -> ScalarSelect[int]:
-    """How many rows `statement` finds, reading at most COUNT_CAP + 1 of them (an index range, newest first),
-    as a column of the page's own statement."""
-    found = statement.with_only_columns(literal(1)).order_by(None).limit(COUNT_CAP + 1).subquery("counted")
-    return select(func.count()).select_from(found).scalar_subquery()
-
-
-def _page_of(statement: Select[Any], number: int, size: int) -> Page[Any]:
-    """One page of `statement` (already ordered) and its capped count, in one statement."""
-    rows = db.session.execute(
-        statement.add_columns(_capped_count(statement).label("total"))
-        .limit(size + 1)
-        .offset((number - 1) * size)
-    ).all()
-    width = len(statement.column_descriptions)
-    items = [row[0] if width == 1 else tuple(row[:width]) for row in rows[:size]]
-    return Page(items, number, size, has_next=len(rows) > size, total=rows[0].total if rows else None)
+INVOICES_NEWEST_FIRST: Keyset[Invoice] = Keyset(
+    Invoice.created_at, Invoice.id, key_of=lambda invoice: (invoice.created_at, invoice.id)
+)
+PAYMENTS_NEWEST_FIRST: Keyset[tuple[Payment, Invoice]] = Keyset(
+    # CASE, as in Payment_tenantId_paidAt_idx (revision 0023, which says why not COALESCE).
+    case((Payment.paid_at.is_(None), NO_TIME), else_=Payment.paid_at),
+    Payment.id,
+    key_of=lambda row: (row[0].paid_at, row[0].id),
+)
 
 
 def invoice_page(
-    contact: Contact, name: InvoiceFilter, number: int, size: int, now: datetime | None = None
+    contact: Contact,
+    name: InvoiceFilter,
+    start: PageStart,
+    size: int,
+    scope: CursorScope,
+    now: datetime | None = None,
 ) -> Page[Invoice]:
-    """One page of the contact's invoices, newest first (Invoice_clientPartyId_createdAt_idx)."""
+    """One page of the contact's invoices, newest first: a range of Invoice_clientPartyId_createdAt_idx
+    (clientPartyId, createdAt DESC, id DESC), from the cursor on."""
     statement = _visible_invoices(contact)
     criterion = _filter_criterion(name, now or utcnow())
     if criterion is not None:
         statement = statement.where(criterion)
-    return _page_of(statement.order_by(Invoice.created_at.desc(), Invoice.id.desc()), number, size)
+    return keyset_page(statement, INVOICES_NEWEST_FIRST, start, size, scope)
 
 
-def payment_page(contact: Contact, number: int, size: int) -> Page[tuple[Payment, Invoice]]:
-    """Every payment on the contact's visible invoices, newest first, with its invoice."""
+def payment_page(
+    contact: Contact, start: PageStart, size: int, scope: CursorScope
+) -> Page[tuple[Payment, Invoice]]:
+    """Every payment on the contact's visible invoices, newest first (not yet paid last), with its invoice."""
     statement = (
-        select(Payment, Invoice)
-        .join(Invoice, Payment.invoice_id == Invoice.id)
-        .where(_shown_to(contact))
-        .order_by(Payment.paid_at.desc().nulls_last(), Payment.id.desc())
+        select(Payment, Invoice).join(Invoice, Payment.invoice_id == Invoice.id).where(_shown_to(contact))
     )
-    return _page_of(statement, number, size)
+    return keyset_page(statement, PAYMENTS_NEWEST_FIRST, start, size, scope)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, redirect, render_template, request, url_for
 from flask.wrappers import Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.templating import render_page_or_block
 from documents.links import portal_links
@@ -11,7 +12,8 @@ from documents.pdf import invoice_pdf, receipt_pdf
 from documents.responses import pdf_download, safe_filename
 from portal import bp
 from portal.access import portal_login_required, signed_in_contact
-from portal.invoices.forms import FILTER_LABELS, INVOICE_FILTERS, page_number, parse_filter
+from portal.invoices.cursors import CursorScope
+from portal.invoices.forms import FILTER_LABELS, INVOICE_FILTERS, OLD_PAGE_ARG, page_start, parse_filter
 from portal.invoices.queries import (
     invoice_for_contact_or_404,
     invoice_page,
@@ -30,11 +32,16 @@ def _page_size() -> int:
 
 @bp.get("/invoices")
 @portal_login_required
-def invoices(tenant_slug: str) -> str:
+def invoices(tenant_slug: str) -> str | BaseResponse:
     contact = signed_in_contact()
     status = parse_filter(request.args.get("status"))
+    if OLD_PAGE_ARG in request.args:
+        return redirect(
+            url_for("portal.invoices", tenant_slug=tenant_slug, status=None if status == "all" else status)
+        )
+    scope = CursorScope.of("invoices", status, contact)
     summary = invoice_summary(contact)
-    page = invoice_page(contact, status, page_number(request.args.get("page")), _page_size())
+    page = invoice_page(contact, status, page_start(request.args, scope), _page_size(), scope)
     return render_page_or_block(
         "portal/invoices/invoices.html",
         "invoice_list",
@@ -77,8 +84,12 @@ def receipt_pdf_download(tenant_slug: str, invoice_id: int, payment_id: int) -> 
 
 @bp.get("/payments")
 @portal_login_required
-def payments(tenant_slug: str) -> str:
-    page = payment_page(signed_in_contact(), page_number(request.args.get("page")), _page_size())
+def payments(tenant_slug: str) -> str | BaseResponse:
+    if OLD_PAGE_ARG in request.args:
+        return redirect(url_for("portal.payments", tenant_slug=tenant_slug))
+    contact = signed_in_contact()
+    scope = CursorScope.of("payments", "all", contact)
+    page = payment_page(contact, page_start(request.args, scope), _page_size(), scope)
     return render_template(
         "portal/invoices/payments.html",
         tenant=portal_tenant(),

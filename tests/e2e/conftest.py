@@ -39,15 +39,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def live_database_url(pg_server_url: str, worker_id: str) -> Iterator[str]:
+    """The live server's database, as its owner: for a test that needs more rows than the demo has."""
+    name = f"breeder_e2e_{worker_id}_{os.getpid()}"
+    yield create_database(pg_server_url, name)
+    drop_database(pg_server_url, name)
+
+
+@pytest.fixture(scope="session")
 def live_server(
-    pg_server_url: str, worker_id: str, localstripe, tmp_path_factory: pytest.TempPathFactory
+    live_database_url: str, worker_id: str, localstripe, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     from flask_migrate import upgrade
 
     from demo import seed_demo
 
-    name = f"breeder_e2e_{worker_id}_{os.getpid()}"
-    url = create_database(pg_server_url, name)
+    url = live_database_url
     uploads = str(tmp_path_factory.mktemp("e2e-uploads"))
     app = create_app(
         {
@@ -76,7 +83,6 @@ def live_server(
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
-        drop_database(pg_server_url, name)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 
 from app.extensions import db
@@ -113,9 +115,9 @@ def test_payments_page_is_paginated_newest_first(world, login_as, client, app, m
     login_as(world.client_contact)
 
     first = client.get("/portal/sunny/payments").get_data(as_text=True)
-    second = client.get("/portal/sunny/payments?page=2").get_data(as_text=True)
+    older = re.search(r'<a href="([^"]+)" rel="next">Older</a>', first).group(1)
+    second = client.get(html.unescape(older)).get_data(as_text=True)
 
     assert first.index("May 3, 2026") < first.index("May 2, 2026")
     assert "May 1, 2026" not in first
-    assert 'href="/portal/sunny/payments?page=2"' in first
     assert "May 1, 2026" in second and "May 2, 2026" not in second

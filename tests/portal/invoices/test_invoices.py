@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -17,6 +18,10 @@ NUMBER_RE = re.compile(r">((?:INV|MY|N|T)-[\w-]+)</a>")
 
 def _numbers(page: str) -> list[str]:
     return NUMBER_RE.findall(page)
+
+
+def _link(page: str, rel: str) -> str:
+    return html.unescape(re.search(rf'<a href="([^"]+)"[^>]*rel="{rel}"', page).group(1))
 
 
 def _mine(world: PortalWorld, number: str, **fields):
@@ -129,19 +134,15 @@ def test_list_is_paginated_with_links_between_pages(world, login_as, client, app
     login_as(world.client_contact)
 
     first = client.get("/portal/sunny/invoices").get_data(as_text=True)
-    third = client.get("/portal/sunny/invoices?page=3").get_data(as_text=True)
-    beyond = client.get("/portal/sunny/invoices?page=99999999999999999999")
-    garbage = client.get("/portal/sunny/invoices?page=-4x").get_data(as_text=True)
+    second = client.get(_link(first, "next")).get_data(as_text=True)
+    third = client.get(_link(second, "next")).get_data(as_text=True)
 
     assert _numbers(first) == ["MY-0", "MY-1"]
-    assert 'href="/portal/sunny/invoices?page=2"' in first
     assert 'rel="prev"' not in first
+    assert _numbers(second) == ["MY-2", "MY-3"]
     assert _numbers(third) == ["MY-4"]
-    assert 'href="/portal/sunny/invoices?page=2"' in third
     assert 'rel="next"' not in third
-    assert beyond.status_code == 200
-    assert "There are no more invoices here." in beyond.get_data(as_text=True)
-    assert _numbers(garbage) == ["MY-0", "MY-1"]
+    assert _numbers(client.get(_link(third, "prev")).get_data(as_text=True)) == ["MY-2", "MY-3"]
 
 
 def test_filter_tab_over_htmx_returns_only_the_list(world, invoices, login_as, client):
