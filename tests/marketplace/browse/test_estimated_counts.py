@@ -86,7 +86,9 @@ def test_relevance_ranks_only_the_newest_matches_and_says_so(client, small_limit
     _items(45)
     # Older than every candidate: a stronger match is left out of a broad search's ranking, by design.
     ServiceListingFactory(
-        title="Scaletest scaletest scaletest", published_at=utcnow() - timedelta(days=400), category="training"
+        title="Scaletest scaletest scaletest",
+        published_at=utcnow() - timedelta(days=400),
+        category="training",
     )
     newest_strong = ServiceListingFactory(
         title="Scaletest scaletest newest", published_at=utcnow(), category="training"
