@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Boolean, ColumnElement, FromClause, Select, exists, func, literal, select, tablesample
+from sqlalchemy import (
+    CTE,
+    Boolean,
+    ColumnElement,
+    FromClause,
+    Select,
+    exists,
+    func,
+    literal,
+    select,
+    tablesample,
+)
 from sqlalchemy.sql.util import ClauseAdapter
 
 from marketplace.browse import facet_cache
@@ -65,6 +76,7 @@ class CountsQuery:
 
     rows: Select[Any]
     over_limit: ColumnElement[bool]
+    first_matches: CTE  # the capped rows (id, category, search_vector): a broad search ranks these
     limit: int
     percent: float
 
@@ -78,19 +90,30 @@ class CountsQuery:
         return CategoryCounts(_scaled(exact, seen, 100.0 / self.percent, self.limit + 1), estimated=True)
 
 
+def exact_count_limit() -> int:
+    return int(current_app.config.get("LISTING_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT))
+
+
+def first_matches(filters: BrowseFilters, tsquery: Any) -> Select[Any]:
+    """The first exact_count_limit() + 1 matches in the order the planner reads them (a bitmap scan's: the
+    table's), for everything the visitor chose except the category: the rows counted exactly, and the
+    candidates a broad search ranks (the same statement, so the same rows from page to page)."""
+    listings = ServiceListing.__table__
+    return (
+        _in_good_standing(listings, listing_conditions(filters, tsquery, with_category=False))
+        .add_columns(listings.c.id, listings.c.category, listings.c.search_vector)
+        .limit(exact_count_limit() + 1)
+    )
+
+
 def counts_query(filters: BrowseFilters, tsquery: Any) -> CountsQuery:
     """Matches per category for everything the visitor chose except the category itself."""
-    limit = int(current_app.config.get("LISTING_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT))
+    limit = exact_count_limit()
     percent = float(current_app.config.get("LISTING_COUNT_SAMPLE_PERCENT", SAMPLE_PERCENT))
     conditions = listing_conditions(filters, tsquery, with_category=False)
 
     listings = ServiceListing.__table__
-    capped = (
-        _in_good_standing(listings, conditions)
-        .add_columns(listings.c.category)
-        .limit(limit + 1)
-        .cte("capped")
-    )
+    capped = first_matches(filters, tsquery).cte("capped")
     counted = select(literal(False, Boolean).label("sampled"), capped.c.category, func.count()).group_by(
         capped.c.category
     )
@@ -103,7 +126,7 @@ def counts_query(filters: BrowseFilters, tsquery: Any) -> CountsQuery:
         .where(over_limit)
         .group_by(sample.c.category)
     )
-    return CountsQuery(counted.union_all(sampled), over_limit, limit, percent)
+    return CountsQuery(counted.union_all(sampled), over_limit, capped, limit, percent)
 
 
 def _in_good_standing(listings: FromClause, conditions: list[ColumnElement[bool]]) -> Select[Any]:

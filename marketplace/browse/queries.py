@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import (
     CTE,
     REAL,
@@ -36,16 +35,19 @@ from sqlalchemy.engine import Row
 
 from app.extensions import db
 from marketplace.browse.conditions import listing_conditions
-from marketplace.browse.facets import CategoryCounts, counts_query, counts_slot
+from marketplace.browse.facets import (
+    CategoryCounts,
+    counts_query,
+    counts_slot,
+    exact_count_limit,
+    first_matches,
+)
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import distance_label
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 
 PAGE_SIZE = 20
-# A broad keyword search ranks this many of its newest matches, not all of them (docs/performance/search.md);
-# LISTING_RANKED_CANDIDATES overrides it.
-RANKED_CANDIDATES = 1_000
 TEXT_CONFIG = "english"
 EXCERPT_LENGTH = 180
 WORD_RE = re.compile(r"[^\W_]+")
@@ -140,7 +142,7 @@ class BrowsePage:
     previous_cursor: Cursor | None
     first_position: int | None = None  # the first row's place in the results, when the cursor carried it
     estimated: bool = False
-    ranked_among: int | None = None  # relevance ranked only the newest N matches (a broad search)
+    ranked_among: int | None = None  # relevance ranked only the first N matches found (a broad search)
 
     @property
     def shown_range(self) -> tuple[int, int] | None:
@@ -185,14 +187,16 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     cached = CategoryCounts.unpacked(slot.counts) if slot.counts is not None else None
     # Uncached counts are taken in the page's own statement (one round trip).
     counting = counts_query(filters, tsquery) if cached is None else None
-    # Ranking every match of a broad keyword is what cost 200 ms: past the exact-count limit, rank only its
-    # newest matches. When the counts are not cached yet, the statement itself picks by the capped count.
+    # Ranking every match of a broad keyword is what cost 200 ms: past the exact-count limit, rank only the
+    # matches the capped count read. When the counts are not cached yet, the statement itself picks by the capped count.
     candidates = None
     if filters.sort == "relevance" and tsquery is not None:
         if counting is not None:
-            candidates = _ranked_candidates(filters, tsquery, counting.over_limit)
+            candidates = _ranked_candidates(filters, tsquery, counting.first_matches, counting.over_limit)
         elif cached is not None and cached.estimated:
-            candidates = _ranked_candidates(filters, tsquery, None)
+            candidates = _ranked_candidates(
+                filters, tsquery, first_matches(filters, tsquery).cte("capped"), None
+            )
     page_ids = _page_ids(filters, tsquery, sort_key, candidates, cursor, walk_descending)
 
     listed = (
@@ -284,41 +288,31 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         previous_cursor,
         first,
         estimated=counted.estimated,
-        ranked_among=_ranked_candidates_limit() if candidates is not None and counted.estimated else None,
+        ranked_among=exact_count_limit() if candidates is not None and counted.estimated else None,
     )
 
 
-def _ranked_candidates(filters: BrowseFilters, tsquery: Any, over_limit: ColumnElement[bool] | None) -> CTE:
-    """The matches to rank, each with its rank: the newest RANKED_CANDIDATES (a walk of the newest-first index
-    that stops early; ts_rank runs in the outer query, after the LIMIT). Given `over_limit`, the statement's
-    own capped count, the newest only when it is true, and every match when it is false (each branch a
-    one-time filter, so only one of them runs)."""
-    conditions = listing_conditions(filters, tsquery, with_category=True)
-    newest, _ = SORT_KEYS["newest"]
-    newest_matches = (
-        _public_listings(conditions)
-        .add_columns(ServiceListing.id, ServiceListing.category, ServiceListing.search_vector)
-        .order_by(newest.desc(), ServiceListing.id.desc())
-        .limit(_ranked_candidates_limit())
-        .subquery("newest_matches")
-    )
+def _ranked_candidates(
+    filters: BrowseFilters, tsquery: Any, capped: CTE, over_limit: ColumnElement[bool] | None
+) -> CTE:
+    """The matches to rank, each with its rank: the first exact_count_limit() of the capped matches (in their
+    order, which is the table's; ts_rank runs on those rows only), in the visitor's category if they chose one.
+    Given `over_limit`, the statement's own capped count, those only when it is true, and every match when it
+    is false (each branch a one-time filter, so only one of them runs)."""
+    first = select(capped).limit(exact_count_limit()).subquery("first")
     ranked = select(
-        newest_matches.c.id,
-        newest_matches.c.category,
-        func.ts_rank(newest_matches.c.search_vector, tsquery).label("sort_key"),
+        first.c.id, first.c.category, func.ts_rank(first.c.search_vector, tsquery).label("sort_key")
     )
+    if filters.category:
+        ranked = ranked.where(first.c.category == filters.category)
     if over_limit is None:
         return ranked.cte("candidates")
-    every_match = _public_listings(conditions).add_columns(
+    every_match = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
         ServiceListing.id,
         ServiceListing.category,
         func.ts_rank(ServiceListing.search_vector, tsquery).label("sort_key"),
     )
     return ranked.where(over_limit).union_all(every_match.where(~over_limit)).cte("candidates")
-
-
-def _ranked_candidates_limit() -> int:
-    return int(current_app.config.get("LISTING_RANKED_CANDIDATES", RANKED_CANDIDATES))
 
 
 def _rows_with_counts(
