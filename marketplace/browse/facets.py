@@ -99,10 +99,12 @@ def first_matches(filters: BrowseFilters, tsquery: Any) -> Select[Any]:
     table's), for everything the visitor chose except the category: the rows counted exactly, and the
     candidates a broad search ranks (the same statement, so the same rows from page to page)."""
     listings = ServiceListing.__table__
-    return (
-        _in_good_standing(listings, listing_conditions(filters, tsquery, with_category=False))
-        .add_columns(listings.c.id, listings.c.category, listings.c.search_vector)
-        .limit(exact_count_limit() + 1)
+    capped = _in_good_standing(listings, listing_conditions(filters, tsquery, with_category=False))
+    if tsquery is None:
+        # Only counted, never ranked: the category alone keeps ServiceListing_facets_idx an index-only scan.
+        return capped.add_columns(listings.c.category).limit(exact_count_limit() + 1)
+    return capped.add_columns(listings.c.id, listings.c.category, listings.c.search_vector).limit(
+        exact_count_limit() + 1
     )
 
 
