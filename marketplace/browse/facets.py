@@ -99,7 +99,7 @@ def first_matches(filters: BrowseFilters, tsquery: Any) -> Select[Any]:
     table's), for everything the visitor chose except the category: the rows counted exactly, and the
     candidates a broad search ranks (the same statement, so the same rows from page to page)."""
     listings = ServiceListing.__table__
-    capped = _in_good_standing(listings, listing_conditions(filters, tsquery, with_category=False))
+    capped = public_listings(listings, listing_conditions(filters, tsquery, with_category=False))
     if tsquery is None:
         # Only counted, never ranked: the category alone keeps ServiceListing_facets_idx an index-only scan.
         return capped.add_columns(listings.c.category).limit(exact_count_limit() + 1)
@@ -123,7 +123,7 @@ def counts_query(filters: BrowseFilters, tsquery: Any) -> CountsQuery:
     sample = tablesample(listings, func.system(percent), name="sampled", seed=literal(0))
     adapter = ClauseAdapter(sample)
     sampled = (
-        _in_good_standing(sample, [adapter.traverse(condition) for condition in conditions])
+        public_listings(sample, [adapter.traverse(condition) for condition in conditions])
         .add_columns(literal(True, Boolean), sample.c.category, func.count())
         .where(over_limit)
         .group_by(sample.c.category)
@@ -131,7 +131,8 @@ def counts_query(filters: BrowseFilters, tsquery: Any) -> CountsQuery:
     return CountsQuery(counted.union_all(sampled), over_limit, capped, limit, percent)
 
 
-def _in_good_standing(listings: FromClause, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+def public_listings(listings: FromClause, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """Listings meeting `conditions` whose provider is in good standing."""
     # NOT EXISTS over the few providers not in good standing: the planner hashes that small set, where a join
     # to every provider would read all of them.
     from_provider_not_in_good_standing = (

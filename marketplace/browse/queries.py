@@ -41,6 +41,7 @@ from marketplace.browse.facets import (
     counts_slot,
     exact_count_limit,
     first_matches,
+    public_listings,
 )
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import distance_label
@@ -98,12 +99,7 @@ def build_tsquery(q: str) -> ColumnElement[Any] | None:
 
 
 def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    return (
-        select()
-        .select_from(ServiceListing)
-        .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(*conditions, MarketplaceUser.in_good_standing)
-    )
+    return public_listings(ServiceListing.__table__, conditions)
 
 
 @dataclass
