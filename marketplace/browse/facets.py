@@ -1,44 +1,63 @@
-"""Result counts per category for the listing browser: exact for the visitor's filters, one SQL statement.
+"""Result counts per category for the listing browser: exact up to a limit, estimated beyond it.
 
-Measured with EXPLAIN (ANALYZE, BUFFERS) on 1,000,000 listings, with the script bench/marketplace.py, which
-`make bench` replaced in commit 95bf70b (data at that size now: `flask seed-scale`; page timings under load:
-docs/performance.md):
-- Joining every listing to its provider made PostgreSQL read the whole table (a parallel seq scan, ~640 ms).
-- With nothing filtered, the counts come from an index-only scan of the spec's ServiceListing_active_idx
-  (small: btree deduplication folds its 940,000 entries into a few hundred keys), minus the active listings of
-  the few providers not in good standing, reached through their own index (~90 ms).
-- With a state, price type or price, an index-only scan of the matching range of ServiceListing_facets_idx
-  (revision 0008), anti-joined to the small set of providers not in good standing (state TX: 12 ms).
-- With a keyword the GIN bitmap scan visits each matching row anyway; the same anti-join rides along. When
-  these counts are not cached, marketplace.browse.queries takes them in the same statement as the page's rows.
+An exact count of a broad set costs a read of every row in it: at 1,000,000 listings, the front page's counts
+took 70-190 ms and a broad keyword's ("golden retriever", ~78,000 matches) most of a 200 ms page, however the
+indexes were arranged (the category and the provider's standing are needed for each match). So:
+- the statement counts the visitor's matches up to LISTING_EXACT_COUNT_LIMIT + 1 (2,000 by default): at or below
+  the limit these are the exact counts, and the page says "12 listings";
+- only when there are more does the same statement's second part run (a one-time filter, not a second round
+  trip; the counts ride in the page's own statement, marketplace.browse.queries): the same conditions over a
+  block sample of the table (TABLESAMPLE SYSTEM, LISTING_COUNT_SAMPLE_PERCENT, 1% by default, REPEATABLE so every page of one search shows the same figures), scaled up and rounded to two
+  significant figures, never below what the capped count already saw. The page then says "about 78,000".
+docs/performance/search.md has the measurements.
 The counts do not depend on the page, so they are cached per set of filters (marketplace.browse.facet_cache).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
+    CTE,
+    Boolean,
     ColumnElement,
-    Integer,
+    FromClause,
     Select,
-    any_,
-    cast,
     exists,
     func,
     literal,
     select,
-    union_all,
+    tablesample,
 )
+from sqlalchemy.sql.util import ClauseAdapter
 
-from app.extensions import db
 from marketplace.browse import facet_cache
 from marketplace.browse.conditions import listing_conditions
 from marketplace.browse.facet_cache import Counts, CountsSlot
 from marketplace.browse.forms import BrowseFilters
 from models import MarketplaceUser, ServiceListing
+
+EXACT_COUNT_LIMIT = 2_000
+SAMPLE_PERCENT = 1.0
+# Stored beside the categories in the cache entry; no category key can look like it.
+ESTIMATED_MARK = "~estimated"
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    by_category: Counts
+    estimated: bool  # True: "about N", from a sample; False: exact
+
+    def packed(self) -> Counts:
+        return {**self.by_category, ESTIMATED_MARK: int(self.estimated)}
+
+    @classmethod
+    def unpacked(cls, counts: Counts) -> CategoryCounts:
+        by_category = dict(counts)
+        estimated = bool(by_category.pop(ESTIMATED_MARK, 0))
+        return cls(by_category, estimated)
 
 
 def counts_slot(filters: BrowseFilters) -> CountsSlot:
@@ -50,47 +69,96 @@ def counts_slot(filters: BrowseFilters) -> CountsSlot:
     )
 
 
-def category_counts(filters: BrowseFilters, tsquery: Any) -> Counts:
-    """Matches per category for everything the visitor chose except the category itself: one statement."""
-    conditions = listing_conditions(filters, tsquery, with_category=False)
-    nothing_filtered = tsquery is None and not (
-        filters.state
-        or filters.price_type
-        or filters.min_cents is not None
-        or filters.max_cents is not None
-        or filters.near is not None
+@dataclass
+class CountsQuery:
+    """The counting part of the page's statement: rows of (sampled, category, count), and whether there were
+    more matches than the exact limit (for a relevance ranking to choose its candidates in the same statement)."""
+
+    rows: Select[Any]
+    over_limit: ColumnElement[bool]
+    first_matches: CTE  # the capped rows (id, category, search_vector): a broad search ranks these
+    limit: int
+    percent: float
+
+    def tally(self, rows: list[Any]) -> CategoryCounts:
+        exact: Counts = {}
+        seen: Counts = {}
+        for is_sample, category, count in rows:
+            (seen if is_sample else exact)[category] = int(count)
+        if sum(exact.values()) <= self.limit:
+            return CategoryCounts(exact, estimated=False)
+        return CategoryCounts(_scaled(exact, seen, 100.0 / self.percent, self.limit + 1), estimated=True)
+
+
+def exact_count_limit() -> int:
+    return int(current_app.config.get("LISTING_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT))
+
+
+def first_matches(filters: BrowseFilters, tsquery: Any) -> Select[Any]:
+    """The first exact_count_limit() + 1 matches in the order the planner reads them (a bitmap scan's: the
+    table's), for everything the visitor chose except the category: the rows counted exactly, and the
+    candidates a broad search ranks (the same statement, so the same rows from page to page)."""
+    listings = ServiceListing.__table__
+    capped = public_listings(listings, listing_conditions(filters, tsquery, with_category=False))
+    if tsquery is None:
+        # Only counted, never ranked: the category alone keeps ServiceListing_facets_idx an index-only scan.
+        return capped.add_columns(listings.c.category).limit(exact_count_limit() + 1)
+    return capped.add_columns(listings.c.id, listings.c.category, listings.c.search_vector).limit(
+        exact_count_limit() + 1
     )
-    query = _all_minus_not_in_good_standing(conditions) if nothing_filtered else _in_good_standing(conditions)
-    return {category: int(count) for category, count in db.session.execute(query).all() if count > 0}
 
 
-def _in_good_standing(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+def counts_query(filters: BrowseFilters, tsquery: Any) -> CountsQuery:
+    """Matches per category for everything the visitor chose except the category itself."""
+    limit = exact_count_limit()
+    percent = float(current_app.config.get("LISTING_COUNT_SAMPLE_PERCENT", SAMPLE_PERCENT))
+    conditions = listing_conditions(filters, tsquery, with_category=False)
+
+    listings = ServiceListing.__table__
+    capped = first_matches(filters, tsquery).cte("capped")
+    counted = select(literal(False, Boolean).label("sampled"), capped.c.category, func.count()).group_by(
+        capped.c.category
+    )
+    over_limit = select(func.count()).select_from(capped).scalar_subquery() > limit
+    sample = tablesample(listings, func.system(percent), name="sampled", seed=literal(0))
+    adapter = ClauseAdapter(sample)
+    sampled = (
+        public_listings(sample, [adapter.traverse(condition) for condition in conditions])
+        .add_columns(literal(True, Boolean), sample.c.category, func.count())
+        .where(over_limit)
+        .group_by(sample.c.category)
+    )
+    return CountsQuery(counted.union_all(sampled), over_limit, capped, limit, percent)
+
+
+def public_listings(listings: FromClause, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """Listings meeting `conditions` whose provider is in good standing."""
+    # NOT EXISTS over the few providers not in good standing: the planner hashes that small set, where a join
+    # to every provider would read all of them.
     from_provider_not_in_good_standing = (
         exists()
-        .where(MarketplaceUser.id == ServiceListing.provider_user_id, MarketplaceUser.not_in_good_standing)
-        .correlate(ServiceListing)
+        .where(MarketplaceUser.id == listings.c.provider_user_id, MarketplaceUser.not_in_good_standing)
+        .correlate(listings)
     )
-    return (
-        select(ServiceListing.category, func.count())
-        .where(*conditions, ~from_provider_not_in_good_standing)
-        .group_by(ServiceListing.category)
-    )
+    return select().select_from(listings).where(*conditions, ~from_provider_not_in_good_standing)
 
 
-def _all_minus_not_in_good_standing(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    every_match = select(ServiceListing.category, func.count().label("matches")).where(*conditions)
-    # An array, not a join: given a join, the planner reads all of ServiceListing_facets_idx to hash it.
-    provider_ids = cast(
-        select(func.array_agg(MarketplaceUser.id))
-        .where(MarketplaceUser.not_in_good_standing)
-        .scalar_subquery(),
-        ARRAY(Integer),
-    )
-    of_providers_not_in_good_standing = select(
-        ServiceListing.category, (literal(0) - func.count()).label("matches")
-    ).where(ServiceListing.provider_user_id == any_(provider_ids), *conditions)
-    both = union_all(
-        every_match.group_by(ServiceListing.category),
-        of_providers_not_in_good_standing.group_by(ServiceListing.category),
-    ).subquery("counted")
-    return select(both.c.category, cast(func.sum(both.c.matches), BigInteger)).group_by(both.c.category)
+def _scaled(exact: Counts, seen: Counts, scale: float, at_least: int) -> Counts:
+    """The sample's counts scaled up, never below the capped count's (a sure lower bound), in total at least
+    `at_least` (the capped count found that many), rounded to two significant figures."""
+    estimates = {
+        category: max(exact.get(category, 0), seen.get(category, 0) * scale) for category in exact | seen
+    }
+    total = sum(estimates.values())
+    if total < at_least:
+        estimates = {category: count * at_least / total for category, count in estimates.items()}
+    return {category: round_estimate(count) for category, count in estimates.items() if count > 0}
+
+
+def round_estimate(count: float) -> int:
+    """78,412 -> 78,000; 1,351 -> 1,400; 87 -> 87: no more precision than a sample has."""
+    whole = round(count)
+    if whole < 100:
+        return max(whole, 1)
+    digits = len(str(whole)) - 2
+    return int(round(whole, -digits))

@@ -35,8 +35,14 @@ from sqlalchemy.engine import Row
 
 from app.extensions import db
 from marketplace.browse.conditions import listing_conditions
-from marketplace.browse.facet_cache import Counts
-from marketplace.browse.facets import category_counts, counts_slot
+from marketplace.browse.facets import (
+    CategoryCounts,
+    counts_query,
+    counts_slot,
+    exact_count_limit,
+    first_matches,
+    public_listings,
+)
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import distance_label
 from marketplace.listings.photos import FIRST_CARD_PATH
@@ -93,12 +99,7 @@ def build_tsquery(q: str) -> ColumnElement[Any] | None:
 
 
 def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    return (
-        select()
-        .select_from(ServiceListing)
-        .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(*conditions, MarketplaceUser.in_good_standing)
-    )
+    return public_listings(ServiceListing.__table__, conditions)
 
 
 @dataclass
@@ -130,12 +131,14 @@ class ResultRow:
 class BrowsePage:
     rows: list[ResultRow]
     category_counts: dict[str, int]
-    # Exact: the category counts are taken for the chips anyway (cached per set of filters), so the total costs
-    # nothing more; never an estimate (marketplace.browse.facets says what the counts cost).
+    # From the category counts, taken for the chips anyway (cached per set of filters): exact up to a limit,
+    # beyond it an estimate the page calls "about N" (marketplace.browse.facets says what counting costs).
     total: int
     next_cursor: Cursor | None
     previous_cursor: Cursor | None
     first_position: int | None = None  # the first row's place in the results, when the cursor carried it
+    estimated: bool = False
+    ranked_among: int | None = None  # relevance ranked only the first N matches found (a broad search)
 
     @property
     def shown_range(self) -> tuple[int, int] | None:
@@ -177,15 +180,20 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     cursor = filters.before if backwards else filters.after
     walk_descending = descending != backwards
     slot = counts_slot(filters)
-    # A keyword search whose counts are not cached reads its matches once, for the page and the counts alike.
-    matches = None
-    if tsquery is not None and slot.counts is None:
-        matches = (
-            _public_listings(listing_conditions(filters, tsquery, with_category=False))
-            .add_columns(ServiceListing.id, ServiceListing.category, sort_key.label("sort_key"))
-            .cte("matches")
-        )
-    page_ids = _page_ids(filters, tsquery, sort_key, matches, cursor, walk_descending)
+    cached = CategoryCounts.unpacked(slot.counts) if slot.counts is not None else None
+    # Uncached counts are taken in the page's own statement (one round trip).
+    counting = counts_query(filters, tsquery) if cached is None else None
+    # Ranking every match of a broad keyword is what cost 200 ms: past the exact-count limit, rank only the
+    # matches the capped count read. When the counts are not cached yet, the statement itself picks by the capped count.
+    candidates = None
+    if filters.sort == "relevance" and tsquery is not None:
+        if counting is not None:
+            candidates = _ranked_candidates(filters, tsquery, counting.first_matches, counting.over_limit)
+        elif cached is not None and cached.estimated:
+            candidates = _ranked_candidates(
+                filters, tsquery, first_matches(filters, tsquery).cte("capped"), None
+            )
+    page_ids = _page_ids(filters, tsquery, sort_key, candidates, cursor, walk_descending)
 
     listed = (
         select(
@@ -219,12 +227,16 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
         .outerjoin(ProviderStats, ProviderStats.provider_user_id == ServiceListing.provider_user_id)
     )
-    if matches is None:
+    if counting is None:
         listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
-        counts = slot.counts if slot.counts is not None else slot.fill(category_counts(filters, tsquery))
+        counted = cached or CategoryCounts({}, estimated=False)
     else:
-        listing_rows, counts = _rows_with_counts(listed.subquery("listed"), matches, walk_descending)
-        slot.fill(counts)
+        listing_rows, count_rows = _rows_with_counts(
+            listed.subquery("listed"), counting.rows, walk_descending
+        )
+        counted = counting.tally(count_rows)
+        slot.fill(counted.packed())
+    counts = counted.by_category
 
     has_more = len(listing_rows) > PAGE_SIZE
     listing_rows = listing_rows[:PAGE_SIZE]
@@ -264,7 +276,56 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         next_cursor = replace(next_cursor, position=first + len(rows) - 1)
     if first is not None and previous_cursor is not None:
         previous_cursor = replace(previous_cursor, position=first)
-    return BrowsePage(rows, counts, total, next_cursor, previous_cursor, first)
+    return BrowsePage(
+        rows,
+        counts,
+        total,
+        next_cursor,
+        previous_cursor,
+        first,
+        estimated=counted.estimated,
+        ranked_among=exact_count_limit() if candidates is not None and counted.estimated else None,
+    )
+
+
+def _ranked_candidates(
+    filters: BrowseFilters, tsquery: Any, capped: CTE, over_limit: ColumnElement[bool] | None
+) -> CTE:
+    """The matches to rank, each with its rank: the first exact_count_limit() of the capped matches (in their
+    order, which is the table's; ts_rank runs on those rows only), in the visitor's category if they chose one.
+    Given `over_limit`, the statement's own capped count, those only when it is true, and every match when it
+    is false (each branch a one-time filter, so only one of them runs)."""
+    first = select(capped).limit(exact_count_limit()).subquery("first")
+    ranked = select(
+        first.c.id, first.c.category, func.ts_rank(first.c.search_vector, tsquery).label("sort_key")
+    )
+    if filters.category:
+        ranked = ranked.where(first.c.category == filters.category)
+    if over_limit is None:
+        return ranked.cte("candidates")
+    every_match = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
+        ServiceListing.id,
+        ServiceListing.category,
+        func.ts_rank(ServiceListing.search_vector, tsquery).label("sort_key"),
+    )
+    return ranked.where(over_limit).union_all(every_match.where(~over_limit)).cte("candidates")
+
+
+def _rows_with_counts(
+    listed: Subquery, counting: Select[Any], descending: bool
+) -> tuple[list[Row[Any]], list]:
+    """The page's rows and the counting rows (sampled, category, count) in one statement: the latter as a JSON
+    column on every row, and on a single row of NULLs when the page is empty."""
+    counted = counting.subquery("counted")
+    facet_counts = select(func.json_agg(func.json_build_array(*counted.c)).label("category_counts")).subquery(
+        "facet_counts"
+    )
+    result = db.session.execute(
+        select(facet_counts.c.category_counts, listed)
+        .select_from(facet_counts.outerjoin(listed, true()))
+        .order_by(*_in_order(listed.c, descending))
+    ).all()
+    return [row for row in result if row.id is not None], result[0].category_counts or []
 
 
 def _first_position(cursor: Cursor | None, backwards: bool, has_more: bool, shown: int) -> int | None:
@@ -293,7 +354,7 @@ def _page_ids(
     descending: bool,
 ) -> Subquery:
     """Ids and sort keys of this page (plus one, to know whether there is a next), from the listings or from
-    the matches already gathered for the counts."""
+    the ranked candidates of a broad search."""
     if matches is None:
         page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
             ServiceListing.id.label("id"), sort_key.label("sort_key")
@@ -311,24 +372,6 @@ def _page_ids(
         page_query = page_query.where(here < there if descending else here > there)
     ordered = (key.desc(), listing_id.desc()) if descending else (key, listing_id)
     return page_query.order_by(*ordered).limit(PAGE_SIZE + 1).subquery("page")
-
-
-def _rows_with_counts(listed: Subquery, matches: CTE, descending: bool) -> tuple[list[Row[Any]], Counts]:
-    """The page's rows and the counts per category of all matches, in one statement. The counts are a JSON
-    column on every row, and on a single row of NULLs when the page is empty."""
-    per_category = (
-        select(matches.c.category, func.count().label("matches")).group_by(matches.c.category).subquery()
-    )
-    facet_counts = select(
-        func.json_object_agg(per_category.c.category, per_category.c.matches).label("category_counts")
-    ).subquery("facet_counts")
-    result = db.session.execute(
-        select(facet_counts.c.category_counts, listed)
-        .select_from(facet_counts.outerjoin(listed, true()))
-        .order_by(*_in_order(listed.c, descending))
-    ).all()
-    counts = {category: int(count) for category, count in (result[0].category_counts or {}).items()}
-    return [row for row in result if row.id is not None], counts
 
 
 def _excerpt(text: str | None) -> str:

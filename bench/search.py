@@ -1,0 +1,98 @@
+"""Keyword search and filtered browse at 1,000,000 listings: p50/p95 of many runs, the counts counted (not
+cached) on every run, and each page's statements under EXPLAIN (ANALYZE, BUFFERS).
+
+`BENCH_DATABASE_URL=postgresql+psycopg://… python -m bench.run search` (data: bench/marketplace.py generates it;
+SEARCH_BENCH_RUNS, 50 by default, after 5 warm-up runs). In-process through the test client, one page at a time.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import statistics
+import time
+
+from flask import current_app
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app.extensions import db
+from bench.common import bench_app
+from bench.marketplace import capture_statements, generate, uncached
+from marketplace.browse.facet_cache import EXTENSION as COUNTS_EXTENSION
+
+RUNS = int(os.environ.get("SEARCH_BENCH_RUNS", "50"))
+WARM_UP = 5
+
+PAGES = {
+    "broad search 'golden retriever' (relevance)": "/listings?q=golden+retriever",
+    "broad search while typing 'golden retr'": "/listings?q=golden+retr",
+    "broad search 'golden retriever', page 2": None,  # the first page's Next link
+    "narrow search 'frozen semen shipping'": "/listings?q=frozen+semen+shipping",
+    "search + filters 'poodle' training OR, price": "/listings?q=poodle&category=training&state=OR&sort=price_asc",
+    "front page (no filters, newest)": "/listings",
+    "filtered: grooming, TX, $50-$500": "/listings?category=grooming&state=TX&min_price=50&max_price=500",
+    "filtered: state TX": "/listings?state=TX",
+    "filtered: hourly": "/listings?price_type=hourly",
+    "filtered: $50 and up": "/listings?min_price=50",
+    "filtered: near 75201 within 50, grooming, $50-$500": (
+        "/listings?near=75201&within=50&category=grooming&min_price=50&max_price=500"
+    ),
+}
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return statistics.median(ordered), p95
+
+
+def run(client: FlaskClient, path: str) -> tuple[float, float]:
+    for _ in range(WARM_UP):
+        uncached(client, path)
+    samples = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        uncached(client, path)
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def explain(client: FlaskClient, path: str) -> None:
+    cache = current_app.extensions.get(COUNTS_EXTENSION)
+    if cache is not None:
+        cache.invalidate()
+    for statement, parameters in capture_statements(client, path):
+        if "ServiceListing" not in statement:
+            continue
+        plan = db.session.connection().exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+        print("\n".join("    " + line for line in plan.scalars()))
+
+
+def main() -> None:
+    app = bench_app()
+    with app.app_context():
+        generate()
+        client = app.test_client()
+        matches = db.session.scalar(
+            text(
+                "SELECT count(*) FROM \"ServiceListing\" WHERE status = 'active' AND search_vector @@ "
+                "websearch_to_tsquery('english', 'golden retriever')"
+            )
+        )
+        print(f"'golden retriever' matches {matches:,} active listings")
+        first = client.get(PAGES["broad search 'golden retriever' (relevance)"]).get_data(as_text=True)
+        found = re.search(r'href="([^"]*after=[^"]*)" rel="next"', first)
+        PAGES["broad search 'golden retriever', page 2"] = html.unescape(found.group(1)) if found else None
+        print(f"{'page':<55} {'p50 ms':>8} {'p95 ms':>8}   (counts not cached, n={RUNS}, warm)")
+        for label, path in PAGES.items():
+            if path is None:
+                continue
+            p50, p95 = run(client, path)
+            print(f"{label:<55} {p50:8.1f} {p95:8.1f}", flush=True)
+        if os.environ.get("SEARCH_BENCH_EXPLAIN"):
+            for label, path in PAGES.items():
+                if path is not None:
+                    print(f"\n--- {label}: {path}")
+                    explain(client, path)
