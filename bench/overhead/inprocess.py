@@ -9,7 +9,7 @@ would show), and the CPU milliseconds each spends in this process.
 from __future__ import annotations
 
 import os
-import pickle  # noqa: S403 - our own capture file
+import pickle
 import statistics
 import sys
 import time
