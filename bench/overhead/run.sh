@@ -26,7 +26,10 @@ serve "$APP_PORT" "$PWD" wsgi:app
 serve "$RAW_PORT" "$PWD" bench.overhead.raw_app:app
 [ -n "${BEFORE_DIR:-}" ] && serve "$BEFORE_PORT" "$BEFORE_DIR" wsgi:app
 trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
-sleep 5
+first_path=$(.venv/bin/python -c 'import pickle, sys; print(pickle.load(open(sys.argv[1], "rb"))[0]["path"])' "$OVERHEAD_PAGES")
+for port in "$APP_PORT" "$RAW_PORT" ${BEFORE_DIR:+"$BEFORE_PORT"}; do  # workers boot slowly on a busy machine
+  until curl -sf -o /dev/null "http://127.0.0.1:$port$first_path"; do sleep 1; done
+done
 rps() {  # url [cookie]: requests per second; any non-2xx answer is reported on stderr
   local header=()
   [ -n "${2:-}" ] && header=(-H "Cookie: $2")
