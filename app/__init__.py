@@ -102,7 +102,7 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from app import auth, cli, errors, favicon, security, storage, templating, uploads
+    from app import auth, cli, errors, favicon, public_pages, security, storage, templating, uploads
 
     # First of all hooks: every request starts with no tenant bound, whatever a previous one left behind.
     app.before_request(_start_with_no_tenant)
@@ -112,6 +112,7 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     storage.init_app(app)
     uploads.init_app(app)
     templating.init_app(app)
+    public_pages.init_app(app)
     errors.init_app(app)
     favicon.init_app(app)
     cli.init_app(app)

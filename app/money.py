@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -13,7 +14,14 @@ LOCALE = "en_US"
 def format_money(cents: int | None, currency: str | None = "USD") -> str:
     if cents is None:
         return ""
-    return format_currency(Decimal(cents).scaleb(-2), (currency or "USD").upper(), locale=LOCALE)
+    return _formatted(cents, (currency or "USD").upper())
+
+
+# Babel takes ~50-100 µs per amount (locale lookup, pattern, Decimal arithmetic), and a page shows dozens; the same
+# prices and totals recur on every page, so each (amount, currency) is formatted once per process.
+@lru_cache(maxsize=8192)
+def _formatted(cents: int, currency: str) -> str:
+    return format_currency(Decimal(cents).scaleb(-2), currency, locale=LOCALE)
 
 
 class MoneyError(ValueError):

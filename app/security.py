@@ -9,6 +9,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
+from app.public_pages import cache_if_public
 from models.types import INT4_MAX
 
 DIRECTIVES: dict[str, tuple[str, ...]] = {
@@ -100,7 +101,7 @@ def _add_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     if request.headers.get("HX-Request") is not None or response.mimetype == "text/html":
         response.vary.add("HX-Request")
-    if request.endpoint and request.endpoint != "static":
+    if request.endpoint and request.endpoint != "static" and not cache_if_public(response):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

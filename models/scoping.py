@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -140,27 +141,35 @@ def _reads_tenant_owned_rows(state: ORMExecuteState) -> bool:
     return any(issubclass(mapper.class_, TenantOwned) for mapper in state.all_mappers)
 
 
+# One option object for every statement: it holds no per-request value, and building it is not free.
+_NOT_DELETED = with_loader_criteria(SoftDelete, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+
+
+# The tenant criteria, one option object per scope: a lambda criterion is analysed each time one is built (about
+# as long as the rest of a small query's Python), and a signed-in person's requests all share one scope.
+@lru_cache(maxsize=1024)
+def _one_tenant(tenant_id: int) -> Any:
+    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+
+
+@lru_cache(maxsize=1024)
+def _some_tenants(tenant_ids: tuple[int, ...]) -> Any:
+    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(tenant_ids), include_aliases=True)
+
+
 def _add_scoping_criteria(state: ORMExecuteState) -> None:
     # Relationship and column loads inherit the criteria from the statement that loaded their parent.
     if not state.is_select or state.is_column_load or state.is_relationship_load:
         return
     if not state.execution_options.get(INCLUDE_DELETED, False):
-        state.statement = state.statement.options(
-            with_loader_criteria(SoftDelete, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
-        )
+        state.statement = state.statement.options(_NOT_DELETED)
     scope = _scope.get()
     if scope.cross_tenant_reason or state.execution_options.get(ALL_TENANTS, False):
         return
     if scope.tenant_id is not None:
-        tenant_id = scope.tenant_id
-        criteria = with_loader_criteria(
-            TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
-        )
+        criteria = _one_tenant(scope.tenant_id)
     elif scope.tenant_ids is not None:
-        tenant_ids = scope.tenant_ids
-        criteria = with_loader_criteria(
-            TenantOwned, lambda cls: cls.tenant_id.in_(tenant_ids), include_aliases=True
-        )
+        criteria = _some_tenants(scope.tenant_ids)
     elif _reads_tenant_owned_rows(state):
         raise TenantNotBound(
             "A query of tenant-owned rows ran with no tenant bound. Bind one (tenant_scope), or name why it "

@@ -192,8 +192,12 @@ def login_as(client: FlaskClient):
 def csrf(client: FlaskClient):
     """csrf() -> a valid token for this client's session (taken from a rendered page, as a browser would)."""
 
-    def fetch(path: str = "/") -> str:
-        return csrf_token_from(client.get(path).get_data(as_text=True))
+    def fetch(path: str | None = None) -> str:
+        html = client.get(path or "/").get_data(as_text=True)
+        if path is None and not CSRF_RE.search(html):
+            # A signed-out visitor's public pages carry no token (app/public_pages.py); the sign-in page does.
+            html = client.get("/login").get_data(as_text=True)
+        return csrf_token_from(html)
 
     return fetch
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from app.forms import INVALID_FORM_STATUS
-from app.replicas import public_read
+from app.public_pages import public_page
 from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.browse.forms import SORTS, parse_filters
@@ -32,12 +32,12 @@ def _browse_page() -> tuple[str, int]:
 
 
 @bp.get("/")
-@public_read
+@public_page
 def index() -> tuple[str, int]:
     return _browse_page()
 
 
 @bp.get("/listings")
-@public_read
+@public_page
 def listings() -> tuple[str, int]:
     return _browse_page()

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
-from flask import abort
+from flask import abort, g, has_app_context
 from sqlalchemy import ColumnElement, Row, case, func, or_, select, true, tuple_, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
@@ -86,8 +87,16 @@ def _unread_sum(user_id: int) -> ColumnElement[int]:
     )
 
 
+# The inbox reads the unread total with its signature; the nav badge on the same page reuses it (same request,
+# no write in between) rather than asking again.
+KNOWN_UNREAD = "known_unread_totals"
+
+
 def unread_total(user_id: int) -> int:
-    """The nav badge's number: one statement."""
+    """The nav badge's number: one statement, or none when this request's inbox signature already read it."""
+    known = g.get(KNOWN_UNREAD, {}) if has_app_context() else {}
+    if user_id in known:
+        return known[user_id]
     return db.session.scalar(select(_unread_sum(user_id))) or 0
 
 
@@ -138,6 +147,8 @@ def inbox_signature(user_id: int) -> str:
             _unread_sum(user_id), newest(MessageThread.buyer_user_id), newest(MessageThread.seller_user_id)
         )
     ).one()
+    if has_app_context():
+        g.setdefault(KNOWN_UNREAD, {})[user_id] = total or 0
     latest = max((moment for moment in (buying, selling) if moment is not None), default=None)
     return f"{total or 0}-{latest.timestamp() if latest else 0:.6f}"
 
@@ -183,6 +194,14 @@ def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
     )
 
 
+@cache
+def _other_person() -> tuple[Any, ColumnElement[str]]:
+    """The thread's other participant and their display name, built once: the name is a hybrid expression, and
+    building it on an alias afresh cost more than the rest of the inbox's Python."""
+    other = aliased(MarketplaceUser, name="other_user")
+    return other, other.display_name.label("other_name")
+
+
 def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
     """One page of the inbox in a single statement: page ids, then the other person, listing and last message
     through joins (LATERAL for the message; no query per thread); unread counts come from the thread's counters."""
@@ -203,7 +222,7 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
     )
 
     thread = MessageThread
-    other = aliased(MarketplaceUser, name="other_user")
+    other, other_name = _other_person()
     last_message = (
         select(
             func.left(Message.message_text, SNIPPET_SOURCE_CHARS).label("text"),
@@ -222,7 +241,7 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
             thread.status,
             thread.last_message_at,
             thread.buyer_user_id,
-            other.display_name.label("other_name"),
+            other_name,
             ServiceListing.title,
             last_message.c.text,
             last_message.c.sender_user_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.extensions import db
+from app.public_pages import public_page
 from marketplace import bp
 from marketplace.access import signed_in_marketplace_user_or_none
 from marketplace.messaging.queries import valid_id
@@ -19,6 +20,7 @@ from marketplace.reviews.queries import provider_reviews_page
 
 
 @bp.get("/providers/<int:provider_id>")
+@public_page
 def provider(provider_id: int) -> str:
     viewer = signed_in_marketplace_user_or_none()
     viewer_id = viewer.id if viewer else None

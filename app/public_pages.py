@@ -1,0 +1,78 @@
+"""Public pages: the marketplace pages anyone may see, which a signed-out visitor gets without a session.
+
+A view marked `public_page` renders no CSRF token for a signed-out visitor (it has no form that posts, and a token
+would start a session: a signed cookie set on every page view, and a page no cache could share). Its answer to
+such a visitor may be kept by browsers and shared caches for PUBLIC_MAX_AGE seconds, and revalidated by ETag.
+Anything personal keeps `no-store` (app/security.py): a signed-in visitor, a response that sets a cookie (a
+flashed message, a session that ended), an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, request, session
+from flask_login import current_user
+
+from app import page_cache
+from app.replicas import public_read
+
+V = TypeVar("V", bound=Callable[..., Any])
+PUBLIC_MAX_AGE = 60
+
+
+def public_page(view: V) -> V:
+    """Mark a public, read-only GET view: cacheable and sessionless for a signed-out visitor, whose reads may
+    also go to a replica (app.replicas.public_read)."""
+    routed = public_read(view)
+    routed.public_page = True  # type: ignore[attr-defined]
+    return routed
+
+
+def _is_public_view() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "public_page", False))
+
+
+def signed_out_on_public_page() -> bool:
+    """This request shows a public page to someone not signed in: the page carries nothing of theirs."""
+    return request.method in ("GET", "HEAD") and _is_public_view() and not current_user.is_authenticated
+
+
+def cache_if_public(response: Response) -> bool:
+    """Mark a signed-out visitor's public page cacheable (True), or leave the response alone (False).
+
+    Only with an empty, untouched session: Flask writes the cookie after this runs, and any session data (a
+    flashed message, a CSRF token, an ended sign-in being cleared) makes the page this visitor's own."""
+    if page_cache.answered_from_cache():
+        response.make_conditional(request)
+        return True
+    if (
+        response.status_code != 200
+        or "Cache-Control" in response.headers
+        or "Set-Cookie" in response.headers
+        or session
+        or session.modified
+        or not signed_out_on_public_page()
+    ):
+        return False
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response.add_etag()
+    page_cache.keep(response)
+    response.make_conditional(request)
+    return True
+
+
+def _answer_from_cache() -> Response | None:
+    """before_request: a signed-out visitor's public page seen moments ago, from this worker's page cache."""
+    if session or not signed_out_on_public_page():
+        return None
+    return page_cache.lookup()
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(signed_out_on_public_page)
+    page_cache.init_app(app)
+    if page_cache.EXTENSION in app.extensions:
+        app.before_request(_answer_from_cache)
