@@ -276,15 +276,6 @@ def load_config(env_name: str | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # The listing browser's category counts (marketplace/facet_cache.py); 0 turns the cache off.
         "LISTING_COUNTS_TTL_SECONDS": int(os.environ.get("LISTING_COUNTS_TTL_SECONDS", "30")),
-        # How long a worker reuses a signed-out visitor's public page (app/page_cache.py); 0 turns it off. Off in
-        # the tests, which change listings and look again at once.
-        "PUBLIC_PAGE_CACHE_SECONDS": _bounded(
-            "PUBLIC_PAGE_CACHE_SECONDS",
-            0 if env_name == "testing" else 10,
-            0,
-            300,
-            "seconds a worker reuses a signed-out visitor's public page",
-        ),
         # How long a provider page's reply rate and time are reused before they are recomputed from the messages
         # (marketplace/providers/queries.py); 0 recomputes them on every view.
         "PROVIDER_STATS_TTL_SECONDS": _bounded(

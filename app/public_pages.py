@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
 
-from app import page_cache
 from app.replicas import public_read
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -45,9 +44,6 @@ def cache_if_public(response: Response) -> bool:
 
     Only with an empty, untouched session: Flask writes the cookie after this runs, and any session data (a
     flashed message, a CSRF token, an ended sign-in being cleared) makes the page this visitor's own."""
-    if page_cache.answered_from_cache():
-        response.make_conditional(request)
-        return True
     if (
         response.status_code != 200
         or "Cache-Control" in response.headers
@@ -59,20 +55,9 @@ def cache_if_public(response: Response) -> bool:
         return False
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     response.add_etag()
-    page_cache.keep(response)
     response.make_conditional(request)
     return True
 
 
-def _answer_from_cache() -> Response | None:
-    """before_request: a signed-out visitor's public page seen moments ago, from this worker's page cache."""
-    if session or not signed_out_on_public_page():
-        return None
-    return page_cache.lookup()
-
-
 def init_app(app: Flask) -> None:
     app.add_template_global(signed_out_on_public_page)
-    page_cache.init_app(app)
-    if page_cache.EXTENSION in app.extensions:
-        app.before_request(_answer_from_cache)

@@ -92,7 +92,7 @@ def _signed_in_client(app: Any, kind: str) -> Any:
 def main(out: Path) -> None:
     # Counts uncached, so the raw baseline runs the browse page's counts query as well as its rows query.
     # and no page cache, which would answer the recorded request without any statement.
-    app = create_app({"LISTING_COUNTS_TTL_SECONDS": 0, "PUBLIC_PAGE_CACHE_SECONDS": 0})
+    app = create_app({"LISTING_COUNTS_TTL_SECONDS": 0})
     pages = []
     with app.app_context():
         engine = db.engine
