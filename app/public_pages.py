@@ -15,18 +15,13 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
 
-from app.replicas import public_read
-
 V = TypeVar("V", bound=Callable[..., Any])
 PUBLIC_MAX_AGE = 60
 
 
 def public_page(view: V) -> V:
-    """Mark a public, read-only GET view: cacheable and sessionless for a signed-out visitor, whose reads may
-    also go to a replica (app.replicas.public_read)."""
-    routed = public_read(view)
-    routed.public_page = True  # type: ignore[attr-defined]
-    return routed
+    view.public_page = True  # type: ignore[attr-defined]
+    return view
 
 
 def _is_public_view() -> bool:

@@ -1,8 +1,9 @@
 """Keyword search and filtered browse at 1,000,000 listings: p50/p95 of many runs, the counts counted (not
 cached) on every run, and each page's statements under EXPLAIN (ANALYZE, BUFFERS).
 
-`BENCH_DATABASE_URL=postgresql+psycopg://… python -m bench.run search` (data: bench/marketplace.py generates it;
-SEARCH_BENCH_RUNS, 50 by default, after 5 warm-up runs). In-process through the test client, one page at a time.
+`BENCH_DATABASE_URL=postgresql://… python -m bench.search` on a database loaded by `flask --app wsgi seed-scale`
+(SEARCH_BENCH_RUNS, 50 by default, after 5 warm-up runs; SEARCH_BENCH_EXPLAIN=1 adds the plans). In-process through
+the test client as the application's role (row-level security on), one page at a time.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import time
 
 from flask import current_app
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from app import create_app
+from app.database_roles import provision_app_role
 from app.extensions import db
-from bench.common import bench_app
-from bench.marketplace import capture_statements, generate, uncached
+from app.scale_seed import NARROW_QUERY
+from bench.common import owner_url
 from marketplace.browse.facet_cache import EXTENSION as COUNTS_EXTENSION
 
 RUNS = int(os.environ.get("SEARCH_BENCH_RUNS", "50"))
@@ -29,7 +32,7 @@ PAGES = {
     "broad search 'golden retriever' (relevance)": "/listings?q=golden+retriever",
     "broad search while typing 'golden retr'": "/listings?q=golden+retr",
     "broad search 'golden retriever', page 2": None,  # the first page's Next link
-    "narrow search 'frozen semen shipping'": "/listings?q=frozen+semen+shipping",
+    f"narrow search '{NARROW_QUERY}'": f"/listings?q={NARROW_QUERY}",
     "search + filters 'poodle' training OR, price": "/listings?q=poodle&category=training&state=OR&sort=price_asc",
     "front page (no filters, newest)": "/listings",
     "filtered: grooming, TX, $50-$500": "/listings?category=grooming&state=TX&min_price=50&max_price=500",
@@ -40,6 +43,28 @@ PAGES = {
         "/listings?near=75201&within=50&category=grooming&min_price=50&max_price=500"
     ),
 }
+
+
+def uncached(client: FlaskClient, path: str) -> None:
+    """The page as its first visitor sees it: the category counts are counted, not taken from the cache."""
+    cache = current_app.extensions.get(COUNTS_EXTENSION)
+    if cache is not None:
+        cache.invalidate()
+    client.get(path)
+
+
+def capture_statements(client: FlaskClient, path: str) -> list[tuple[str, dict]]:
+    statements: list[tuple[str, dict]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_args) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -71,9 +96,16 @@ def explain(client: FlaskClient, path: str) -> None:
 
 
 def main() -> None:
-    app = bench_app()
+    owner = owner_url()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": provision_app_role(owner),
+            "MIGRATION_DATABASE_URI": owner,
+            "RATELIMIT_ENABLED": False,
+        },
+        env_name="testing",
+    )
     with app.app_context():
-        generate()
         client = app.test_client()
         matches = db.session.scalar(
             text(
@@ -96,3 +128,7 @@ def main() -> None:
                 if path is not None:
                     print(f"\n--- {label}: {path}")
                     explain(client, path)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,7 @@ from flask import request
 
 from app.forms import INVALID_FORM_STATUS
 from app.public_pages import public_page
+from app.replicas import public_read
 from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.browse.forms import SORTS, parse_filters
@@ -33,11 +34,13 @@ def _browse_page() -> tuple[str, int]:
 
 @bp.get("/")
 @public_page
+@public_read
 def index() -> tuple[str, int]:
     return _browse_page()
 
 
 @bp.get("/listings")
 @public_page
+@public_read
 def listings() -> tuple[str, int]:
     return _browse_page()

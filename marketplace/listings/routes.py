@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import db
 from app.forms import render_form
 from app.public_pages import public_page
+from app.replicas import public_read
 from app.storage import delete_quietly, staged_writes
 from app.uploads import MAX_FILE_BYTES, MB, UploadRefused, accepts_uploads, read_uploads
 from marketplace import bp
@@ -50,6 +51,7 @@ def paragraphs(text: str | None) -> list[str]:
 
 @bp.get("/listings/<int:listing_id>")
 @public_page
+@public_read
 def listing(listing_id: int) -> str:
     item = public_listing_or_404(listing_id)
     viewer = signed_in_marketplace_user_or_none()
