@@ -110,7 +110,7 @@ def engine_options() -> dict[str, Any]:
     replaced instead of failing the request; recycle retires connections before a proxy's idle timeout does.
     psycopg prepares a statement on the server once a connection has run it five times; PgBouncer in transaction
     mode before 1.21 (or without max_prepared_statements) cannot follow that, so DATABASE_PREPARED_STATEMENTS=off
-    turns it off (docs/performance/scaling.md)."""
+    turns it off (docs/performance.md, "Scaling out")."""
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if not _switch("DATABASE_PREPARED_STATEMENTS", True):
         connect_args["prepare_threshold"] = None

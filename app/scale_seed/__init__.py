@@ -5,7 +5,7 @@ accounts (tenants, clients, marketplace users), invoices (with line items and pa
 (threads and their messages). A stage that finished is recognised by its rows and skipped, so a second run
 resumes where the first stopped and never loads anything twice; one whose numbers differ from the options given
 stops the command before anything is written. The defaults are the full run: 1,000 tenants, 1,000,000 invoices,
-1,000,000 listings, 500,000 threads and 10,000,000 messages (docs/performance/seed-scale.md has its timings).
+1,000,000 listings, 500,000 threads and 10,000,000 messages (docs/performance.md, "Data at scale", has its timings).
 
 CONTRACT (the bench and the docs rely on these names; keep them):
 - Every seeded account that can sign in (each portal Contact, each MarketplaceUser) has the password given by

@@ -9,7 +9,7 @@ indexes were arranged (the category and the provider's standing are needed for e
   trip; the counts ride in the page's own statement, marketplace.browse.queries): the same conditions over a
   block sample of the table (TABLESAMPLE SYSTEM, LISTING_COUNT_SAMPLE_PERCENT, 1% by default, REPEATABLE so every page of one search shows the same figures), scaled up and rounded to two
   significant figures, never below what the capped count already saw. The page then says "about 78,000".
-docs/performance/search.md has the measurements.
+docs/performance.md ("Search and filtered browse at 1,000,000 listings") has the measurements.
 The counts do not depend on the page, so they are cached per set of filters (marketplace.browse.facet_cache).
 """
 

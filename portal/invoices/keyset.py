@@ -3,7 +3,7 @@
 A page continues past the row its cursor names (its key and id, in ORDER BY key DESC, id DESC), so the database
 starts an index range where the last page ended instead of reading and throwing away every earlier row, as
 OFFSET did: on a 94,000-invoice history the last page's statement cost 28 times the first's, and now about the
-same (docs/performance/portal-keyset.md). "Newer" walks the same index the other way from the first row shown.
+same (docs/performance.md, "Portal keyset pages"). "Newer" walks the same index the other way from the first row shown.
 
 How many rows there are in all is still counted in the page's own statement, up to COUNT_CAP: that reads at most
 COUNT_CAP + 1 index entries whatever the depth, so it costs the first page and the last alike.
