@@ -1,5 +1,6 @@
 """`make bench`'s pieces on a tiny database seeded by `flask seed-scale`: sign-in through the real forms, the pages found by SQL, the raw
-baseline serving every page, wrk's reporter read back, and the results written. No timing is asserted."""
+baseline serving every page, wrk's reporter read back, the results written, and the in-process profile and
+app-vs-raw timing (bench/profile.py, bench/inprocess.py) run. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from werkzeug.test import Client
 
 from app.extensions import db
 from app.scale_seed import HEAVY_CLIENT_EMAIL
-from bench import raw_app, report, targets, wrk
+from bench import inprocess, raw_app, report, targets, wrk
 from bench.capture import capture
+from bench.local import Local, local
 from bench.pages import CLIENT, deepest_invoices_path, pages, signed_in_browsers
+from bench.profile import profile
 from models import Contact, Invoice
 from models.scoping import cross_tenant
 from tests.dbserver import scratch_app
@@ -87,6 +90,13 @@ def plan(bench_app: Flask, served: str) -> tuple[dict[str, list], list]:
     deepest = deepest_invoices_path(browsers[CLIENT], f"/portal/{found.tenant_slug}/invoices", found.invoices)
     chosen = pages(found, deepest)
     return {page.name: capture(bench_app, page.path, browsers[page.who].headers()) for page in chosen}, chosen
+
+
+@pytest.fixture(scope="module")
+def in_process(bench_app: Flask) -> Iterator[Local]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BENCH_DATABASE_URL", bench_app.config["MIGRATION_DATABASE_URI"])
+        yield local()
 
 
 def test_targets_are_found_by_sql_in_the_seeded_data(bench_app: Flask):
@@ -207,3 +217,28 @@ def test_results_are_written_as_json_markdown_a_chart_and_into_the_doc(tmp_path)
     assert "(../bench/results/2026-11-27.png)" in updated
     assert "database `scaleseed_full`, about 1,000,000 listings" in updated
     assert updated.endswith("## Topics\n")
+
+
+def test_in_process_the_production_app_is_signed_in_without_touching_this_process_environment(in_process):
+    assert in_process.app.config["PRODUCTION"]
+    assert os.environ.get("APP_ENV") != "production"
+    assert "session=" in in_process.headers["invoice"]["Cookie"]
+    assert "Cookie" not in in_process.headers["listing"]
+    with pytest.raises(SystemExit, match="no page 'nope'"):
+        in_process.page("nope")
+
+
+def test_a_signed_in_page_is_profiled_in_process(in_process, tmp_path, capsys):
+    stats = profile(in_process, "inbox", 3, tmp_path)
+
+    assert (tmp_path / "inbox.prof").stat().st_size > 0
+    assert any(function == "dispatch_request" for _file, _line, function in stats.stats)  # type: ignore[attr-defined]
+    assert "ms per request (profiled) over 3" in capsys.readouterr().out
+
+
+def test_app_and_raw_are_timed_side_by_side_in_process(in_process, capsys):
+    timings = inprocess.compare(in_process, ["listing", "invoice"], 2, 2)
+
+    assert [timing.name for timing in timings] == ["listing", "invoice"]
+    assert all(len(timing.ratios) == 2 and timing.app_cpu_ms > 0 for timing in timings)
+    assert capsys.readouterr().out.count("app/raw") == 2
