@@ -57,9 +57,11 @@ def test_a_forked_worker_starts_with_a_pool_of_its_own(monkeypatch, app: Flask):
     with app.app_context():
         db.engine.connect().close()  # the master's check at start-up leaves a pooled connection behind
         inherited = db.engine.pool
+        left_for_the_master = inherited.checkedin()  # earlier tests on this app may have pooled more than one
 
     settings["post_fork"](SimpleNamespace(app=SimpleNamespace(callable=app)), None)
 
     with app.app_context():
         assert db.engine.pool is not inherited
-        assert inherited.checkedin() == 1  # left open for the master, never closed under it
+        assert left_for_the_master >= 1
+        assert inherited.checkedin() == left_for_the_master  # left open for the master, never closed under it
