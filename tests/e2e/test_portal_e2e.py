@@ -25,6 +25,9 @@ def test_client_checks_an_overdue_invoice_and_signs_out(new_page):
     expect(page.locator(".amount-due")).to_have_text(re.compile(r"^\$25,0\d\d,\d{3}\.00$"))
     expect(page.get_by_role("link", name="SA-1008")).to_be_visible()
 
+    # The address changes before the page has loaded: htmx wires the tabs up only then, and a click before it
+    # would be a plain navigation (seen on a busy CI machine).
+    page.wait_for_load_state()
     with page.expect_response(
         lambda response: (
             "status=overdue" in response.url and response.request.headers.get("hx-request") == "true"

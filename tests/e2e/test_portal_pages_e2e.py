@@ -41,6 +41,7 @@ def _showing(first: int, last: int) -> re.Pattern[str]:
 
 
 def _click_and_wait(page, name: str, url_part: str) -> None:
+    page.wait_for_load_state()  # htmx wires links up once the page has loaded; a click before is a navigation
     with page.expect_response(
         lambda response: url_part in response.url and response.request.headers.get("hx-request") == "true"
     ):

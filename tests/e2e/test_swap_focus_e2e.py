@@ -20,6 +20,7 @@ def _active_element(page: Page) -> dict:
 
 
 def _press_enter_on_tab(page: Page, name: str, url_part: str) -> None:
+    page.wait_for_load_state()  # htmx wires links up once the page has loaded; a key press before is a navigation
     tab = page.locator(".tabs").get_by_role("link", name=re.compile(name))
     tab.focus()
     with page.expect_response(
