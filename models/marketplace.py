@@ -86,6 +86,8 @@ class MarketplaceUser(SpecTimestamps, Base):
             unique=True,
             postgresql_where=text("stripe_customer_id IS NOT NULL"),
         ),
+        # Revision 0024: the few providers the listing browser leaves out (not_in_good_standing).
+        Index("MarketplaceUser_not_in_good_standing_idx", "id", postgresql_where=text("status <> 'active'")),
     )
 
     id: Mapped[intpk]

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, FromClause, Select, exists, func, literal_column, select
 
 from marketplace.browse.forms import BrowseFilters
-from models import ListingStatus, ServiceListing
+from models import ListingStatus, MarketplaceUser, ServiceListing
+
+# The expression of ServiceListing_listed_at_idx (revision 0006), so newest first is an index walk.
+NEWEST_KEY: ColumnElement[Any] = func.coalesce(
+    ServiceListing.published_at,
+    ServiceListing.created_at,
+    literal_column("'-infinity'::timestamp"),
+)
 
 
 def listing_conditions(
@@ -31,3 +38,15 @@ def listing_conditions(
     if filters.near is not None:
         conditions.extend(filters.near.conditions())
     return conditions
+
+
+def public_listings(listings: FromClause, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """Listings meeting `conditions` whose provider is in good standing."""
+    # NOT EXISTS over the few providers not in good standing (MarketplaceUser_not_in_good_standing_idx, revision
+    # 0024): the planner reads that small set once, where a join to every provider would read all of them.
+    from_provider_not_in_good_standing = (
+        exists()
+        .where(MarketplaceUser.id == listings.c.provider_user_id, MarketplaceUser.not_in_good_standing)
+        .correlate(listings)
+    )
+    return select().select_from(listings).where(*conditions, ~from_provider_not_in_good_standing)

@@ -23,9 +23,8 @@ from sqlalchemy import (
     CTE,
     Boolean,
     ColumnElement,
-    FromClause,
     Select,
-    exists,
+    false,
     func,
     literal,
     select,
@@ -34,30 +33,34 @@ from sqlalchemy import (
 from sqlalchemy.sql.util import ClauseAdapter
 
 from marketplace.browse import facet_cache
-from marketplace.browse.conditions import listing_conditions
+from marketplace.browse.broad import BroadSearch
+from marketplace.browse.conditions import listing_conditions, public_listings
 from marketplace.browse.facet_cache import Counts, CountsSlot
 from marketplace.browse.forms import BrowseFilters
-from models import MarketplaceUser, ServiceListing
+from models import ServiceListing
 
 EXACT_COUNT_LIMIT = 2_000
 SAMPLE_PERCENT = 1.0
-# Stored beside the categories in the cache entry; no category key can look like it.
+# Stored beside the categories in the cache entry; no category key can look like them.
 ESTIMATED_MARK = "~estimated"
+BROAD_MARK = "~broad"
 
 
 @dataclass(frozen=True)
 class CategoryCounts:
     by_category: Counts
     estimated: bool  # True: "about N", from a sample; False: exact
+    broad: bool = False  # a broad keyword (marketplace.browse.broad): relevance ranks the newest matches
 
     def packed(self) -> Counts:
-        return {**self.by_category, ESTIMATED_MARK: int(self.estimated)}
+        return {**self.by_category, ESTIMATED_MARK: int(self.estimated), BROAD_MARK: int(self.broad)}
 
     @classmethod
     def unpacked(cls, counts: Counts) -> CategoryCounts:
         by_category = dict(counts)
         estimated = bool(by_category.pop(ESTIMATED_MARK, 0))
-        return cls(by_category, estimated)
+        broad = bool(by_category.pop(BROAD_MARK, 0))
+        return cls(by_category, estimated, broad)
 
 
 def counts_slot(filters: BrowseFilters) -> CountsSlot:
@@ -75,31 +78,41 @@ class CountsQuery:
     more matches than the exact limit (for a relevance ranking to choose its candidates in the same statement)."""
 
     rows: Select[Any]
-    over_limit: ColumnElement[bool]
-    first_matches: CTE  # the capped rows (id, category, search_vector): a broad search ranks these
+    capped_over_limit: ColumnElement[bool]  # more capped matches than the exact limit (never, when broad)
+    first_matches: (
+        CTE  # the capped rows (id, category, search_vector): a search with many matches ranks these
+    )
+    broad: BroadSearch | None
     limit: int
     percent: float
 
-    def tally(self, rows: list[Any]) -> CategoryCounts:
+    def tally(self, rows: list[Any], broad: bool) -> CategoryCounts:
         exact: Counts = {}
         seen: Counts = {}
         for is_sample, category, count in rows:
             (seen if is_sample else exact)[category] = int(count)
+        scale = 100.0 / self.percent
+        if broad and self.broad is not None:
+            # No exact count ran; the walk found this many, so there are at least as many.
+            return CategoryCounts(_scaled({}, seen, scale, self.broad.limits.candidates), True, broad=True)
         if sum(exact.values()) <= self.limit:
             return CategoryCounts(exact, estimated=False)
-        return CategoryCounts(_scaled(exact, seen, 100.0 / self.percent, self.limit + 1), estimated=True)
+        return CategoryCounts(_scaled(exact, seen, scale, self.limit + 1), estimated=True)
 
 
 def exact_count_limit() -> int:
     return int(current_app.config.get("LISTING_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT))
 
 
-def first_matches(filters: BrowseFilters, tsquery: Any) -> Select[Any]:
+def first_matches(filters: BrowseFilters, tsquery: Any, broad: BroadSearch | None) -> Select[Any]:
     """The first exact_count_limit() + 1 matches in the order the planner reads them (a bitmap scan's: the
     table's), for everything the visitor chose except the category: the rows counted exactly, and the
-    candidates a broad search ranks (the same statement, so the same rows from page to page)."""
+    candidates a search with more matches ranks (the same statement, so the same rows from page to page).
+    None when the search is broad: then the GIN index is not read at all."""
     listings = ServiceListing.__table__
     capped = public_listings(listings, listing_conditions(filters, tsquery, with_category=False))
+    if broad is not None:
+        capped = capped.where(~broad.is_broad)
     if tsquery is None:
         # Only counted, never ranked: the category alone keeps ServiceListing_facets_idx an index-only scan.
         return capped.add_columns(listings.c.category).limit(exact_count_limit() + 1)
@@ -108,39 +121,32 @@ def first_matches(filters: BrowseFilters, tsquery: Any) -> Select[Any]:
     )
 
 
-def counts_query(filters: BrowseFilters, tsquery: Any) -> CountsQuery:
+def capped_over_limit(capped: CTE) -> ColumnElement[bool]:
+    return select(func.count()).select_from(capped).scalar_subquery() > exact_count_limit()
+
+
+def counts_query(filters: BrowseFilters, tsquery: Any, broad: BroadSearch | None) -> CountsQuery:
     """Matches per category for everything the visitor chose except the category itself."""
     limit = exact_count_limit()
     percent = float(current_app.config.get("LISTING_COUNT_SAMPLE_PERCENT", SAMPLE_PERCENT))
     conditions = listing_conditions(filters, tsquery, with_category=False)
 
     listings = ServiceListing.__table__
-    capped = first_matches(filters, tsquery).cte("capped")
+    capped = first_matches(filters, tsquery, broad).cte("capped")
     counted = select(literal(False, Boolean).label("sampled"), capped.c.category, func.count()).group_by(
         capped.c.category
     )
-    over_limit = select(func.count()).select_from(capped).scalar_subquery() > limit
+    over_limit = capped_over_limit(capped)
+    estimate = over_limit | (broad.is_broad if broad is not None else false())
     sample = tablesample(listings, func.system(percent), name="sampled", seed=literal(0))
     adapter = ClauseAdapter(sample)
     sampled = (
         public_listings(sample, [adapter.traverse(condition) for condition in conditions])
         .add_columns(literal(True, Boolean), sample.c.category, func.count())
-        .where(over_limit)
+        .where(estimate)
         .group_by(sample.c.category)
     )
-    return CountsQuery(counted.union_all(sampled), over_limit, capped, limit, percent)
-
-
-def public_listings(listings: FromClause, conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """Listings meeting `conditions` whose provider is in good standing."""
-    # NOT EXISTS over the few providers not in good standing: the planner hashes that small set, where a join
-    # to every provider would read all of them.
-    from_provider_not_in_good_standing = (
-        exists()
-        .where(MarketplaceUser.id == listings.c.provider_user_id, MarketplaceUser.not_in_good_standing)
-        .correlate(listings)
-    )
-    return select().select_from(listings).where(*conditions, ~from_provider_not_in_good_standing)
+    return CountsQuery(counted.union_all(sampled), over_limit, capped, broad, limit, percent)
 
 
 def _scaled(exact: Counts, seen: Counts, scale: float, at_least: int) -> Counts:

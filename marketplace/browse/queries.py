@@ -22,6 +22,7 @@ from sqlalchemy import (
     Subquery,
     Text,
     cast,
+    false,
     func,
     literal,
     literal_column,
@@ -34,14 +35,16 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
 from sqlalchemy.engine import Row
 
 from app.extensions import db
-from marketplace.browse.conditions import listing_conditions
+from marketplace.browse.broad import BroadSearch, broad_search
+from marketplace.browse.conditions import NEWEST_KEY, listing_conditions, public_listings
 from marketplace.browse.facets import (
     CategoryCounts,
+    CountsQuery,
+    capped_over_limit,
     counts_query,
     counts_slot,
     exact_count_limit,
     first_matches,
-    public_listings,
 )
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import distance_label
@@ -55,14 +58,7 @@ WORD_RE = re.compile(r"[^\W_]+")
 
 # The same expressions as the partial indexes of revision 0006, so each sort order is an index walk.
 SORT_KEYS: dict[str, tuple[ColumnElement[Any], bool]] = {
-    "newest": (
-        func.coalesce(
-            ServiceListing.published_at,
-            ServiceListing.created_at,
-            literal_column("'-infinity'::timestamp"),
-        ),
-        True,
-    ),
+    "newest": (NEWEST_KEY, True),
     "price_asc": (
         func.coalesce(ServiceListing.price_cents, literal_column("'9223372036854775807'::bigint")),
         False,
@@ -138,7 +134,8 @@ class BrowsePage:
     previous_cursor: Cursor | None
     first_position: int | None = None  # the first row's place in the results, when the cursor carried it
     estimated: bool = False
-    ranked_among: int | None = None  # relevance ranked only the first N matches found (a broad search)
+    ranked_among: int | None = None  # relevance ranked only N of the matches (a search with many matches)
+    ranked_newest: bool = False  # ranked_among: the newest N (a broad keyword), not the first N found
 
     @property
     def shown_range(self) -> tuple[int, int] | None:
@@ -181,18 +178,24 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     walk_descending = descending != backwards
     slot = counts_slot(filters)
     cached = CategoryCounts.unpacked(slot.counts) if slot.counts is not None else None
+    # Exactly counted matches are few enough to rank them all; otherwise the keyword may be broad.
+    broad = (
+        broad_search(filters, tsquery)
+        if tsquery is not None and (cached is None or cached.estimated)
+        else None
+    )
     # Uncached counts are taken in the page's own statement (one round trip).
-    counting = counts_query(filters, tsquery) if cached is None else None
-    # Ranking every match of a broad keyword is what cost 200 ms: past the exact-count limit, rank only the
-    # matches the capped count read. When the counts are not cached yet, the statement itself picks by the capped count.
+    counting = counts_query(filters, tsquery, broad) if cached is None else None
+    # Ranking every match of a keyword with many matches is what cost 200 ms: rank the newest matches of a broad
+    # keyword, and past the exact-count limit the matches the capped count read (marketplace.browse.broad).
     candidates = None
-    if filters.sort == "relevance" and tsquery is not None:
-        if counting is not None:
-            candidates = _ranked_candidates(filters, tsquery, counting.first_matches, counting.over_limit)
-        elif cached is not None and cached.estimated:
-            candidates = _ranked_candidates(
-                filters, tsquery, first_matches(filters, tsquery).cte("capped"), None
-            )
+    if filters.sort == "relevance" and broad is not None:
+        capped = (
+            counting.first_matches
+            if counting is not None
+            else first_matches(filters, tsquery, broad).cte("capped")
+        )
+        candidates = _ranked_candidates(filters, tsquery, broad, capped)
     page_ids = _page_ids(filters, tsquery, sort_key, candidates, cursor, walk_descending)
 
     listed = (
@@ -231,10 +234,10 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
         counted = cached or CategoryCounts({}, estimated=False)
     else:
-        listing_rows, count_rows = _rows_with_counts(
-            listed.subquery("listed"), counting.rows, walk_descending
+        listing_rows, count_rows, is_broad = _rows_with_counts(
+            listed.subquery("listed"), counting, walk_descending
         )
-        counted = counting.tally(count_rows)
+        counted = counting.tally(count_rows, is_broad)
         slot.fill(counted.packed())
     counts = counted.by_category
 
@@ -284,48 +287,66 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         previous_cursor,
         first,
         estimated=counted.estimated,
-        ranked_among=exact_count_limit() if candidates is not None and counted.estimated else None,
+        ranked_among=_ranked_among(broad, counted) if candidates is not None else None,
+        ranked_newest=candidates is not None and counted.broad,
     )
 
 
-def _ranked_candidates(
-    filters: BrowseFilters, tsquery: Any, capped: CTE, over_limit: ColumnElement[bool] | None
-) -> CTE:
-    """The matches to rank, each with its rank: the first exact_count_limit() of the capped matches (in their
-    order, which is the table's; ts_rank runs on those rows only), in the visitor's category if they chose one.
-    Given `over_limit`, the statement's own capped count, those only when it is true, and every match when it
-    is false (each branch a one-time filter, so only one of them runs)."""
+def _ranked_among(broad: BroadSearch | None, counted: CategoryCounts) -> int | None:
+    if counted.broad and broad is not None:
+        return broad.limits.candidates
+    return exact_count_limit() if counted.estimated else None
+
+
+def _ranked_candidates(filters: BrowseFilters, tsquery: Any, broad: BroadSearch, capped: CTE) -> CTE:
+    """The matches to rank, each with its rank, in the visitor's category if they chose one: a broad keyword's
+    newest matches (the walk's); else, past the exact-count limit, the first exact_count_limit() capped matches
+    (in their order, which is the table's); else every match. Each branch is a one-time filter, so only one of
+    them runs, and ts_rank runs on its rows only."""
+    over_limit = capped_over_limit(capped)
+    walked = broad.walked
+    newest = select(
+        walked.c.id, walked.c.category, func.ts_rank(walked.c.search_vector, tsquery).label("sort_key")
+    ).where(broad.is_broad)
     first = select(capped).limit(exact_count_limit()).subquery("first")
-    ranked = select(
+    first_found = select(
         first.c.id, first.c.category, func.ts_rank(first.c.search_vector, tsquery).label("sort_key")
+    ).where(over_limit)
+    every_match = (
+        _public_listings(listing_conditions(filters, tsquery, with_category=True))
+        .add_columns(
+            ServiceListing.id,
+            ServiceListing.category,
+            func.ts_rank(ServiceListing.search_vector, tsquery).label("sort_key"),
+        )
+        .where(~over_limit, ~broad.is_broad)
     )
     if filters.category:
-        ranked = ranked.where(first.c.category == filters.category)
-    if over_limit is None:
-        return ranked.cte("candidates")
-    every_match = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
-        ServiceListing.id,
-        ServiceListing.category,
-        func.ts_rank(ServiceListing.search_vector, tsquery).label("sort_key"),
-    )
-    return ranked.where(over_limit).union_all(every_match.where(~over_limit)).cte("candidates")
+        newest = newest.where(walked.c.category == filters.category)
+        first_found = first_found.where(first.c.category == filters.category)
+    return newest.union_all(first_found, every_match).cte("candidates")
 
 
 def _rows_with_counts(
-    listed: Subquery, counting: Select[Any], descending: bool
-) -> tuple[list[Row[Any]], list]:
-    """The page's rows and the counting rows (sampled, category, count) in one statement: the latter as a JSON
-    column on every row, and on a single row of NULLs when the page is empty."""
-    counted = counting.subquery("counted")
-    facet_counts = select(func.json_agg(func.json_build_array(*counted.c)).label("category_counts")).subquery(
-        "facet_counts"
-    )
+    listed: Subquery, counting: CountsQuery, descending: bool
+) -> tuple[list[Row[Any]], list, bool]:
+    """The page's rows, the counting rows (sampled, category, count) and whether the keyword was broad, in one
+    statement: the latter two as columns on every row, and on a single row of NULLs when the page is empty."""
+    counted = counting.rows.subquery("counted")
+    is_broad = counting.broad.is_broad if counting.broad is not None else false()
+    facet_counts = select(
+        func.json_agg(func.json_build_array(*counted.c)).label("category_counts"), is_broad.label("broad")
+    ).subquery("facet_counts")
     result = db.session.execute(
-        select(facet_counts.c.category_counts, listed)
+        select(facet_counts.c.category_counts, facet_counts.c.broad, listed)
         .select_from(facet_counts.outerjoin(listed, true()))
         .order_by(*_in_order(listed.c, descending))
     ).all()
-    return [row for row in result if row.id is not None], result[0].category_counts or []
+    return (
+        [row for row in result if row.id is not None],
+        result[0].category_counts or [],
+        bool(result[0].broad),
+    )
 
 
 def _first_position(cursor: Cursor | None, backwards: bool, has_more: bool, shown: int) -> int | None:

@@ -4,7 +4,6 @@ the sample reads the whole table (100%), so its estimates are exact and the asse
 
 from __future__ import annotations
 
-import html as html_module
 import re
 from datetime import timedelta
 
@@ -13,9 +12,10 @@ import pytest
 from marketplace.browse.facets import round_estimate
 from models.types import utcnow
 from tests.factories import MarketplaceUserFactory, ServiceListingFactory
+from tests.marketplace.browse.results_pages import follow_next, links
+from tests.marketplace.browse.results_pages import get_page as _get
+from tests.marketplace.browse.results_pages import summary as _summary
 
-SUMMARY_RE = re.compile(r'<p class="results-summary">(.*?)</p>', re.DOTALL)
-LINK_RE = re.compile(r'href="(/listings\?[^"]*)" rel="(next|prev)"')
 TITLE_RE = re.compile(r"Scaletest item \d\d")
 
 
@@ -23,17 +23,6 @@ TITLE_RE = re.compile(r"Scaletest item \d\d")
 def small_limits(app, monkeypatch):
     monkeypatch.setitem(app.config, "LISTING_EXACT_COUNT_LIMIT", 25)
     monkeypatch.setitem(app.config, "LISTING_COUNT_SAMPLE_PERCENT", 100.0)
-
-
-def _get(client, url: str) -> str:
-    response = client.get(html_module.unescape(url))
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def _summary(page: str) -> str:
-    text = re.sub(r"<[^>]+>", "", SUMMARY_RE.search(page).group(1))
-    return " ".join(html_module.unescape(text).split())
 
 
 def _items(count: int, **fields) -> None:
@@ -94,35 +83,19 @@ def test_relevance_ranks_the_first_matches_found_best_first_and_says_so(client, 
 
 def test_relevance_pages_walk_the_candidates_once_forwards_and_back(client, small_limits):
     _items(45)
-    seen: list[list[str]] = []
-    url = "/listings?q=scaletest"
-    links: dict[str, str] = {}
-    for _ in range(5):
-        page = _get(client, url)
-        seen.append(TITLE_RE.findall(page))
-        links = {rel: href for href, rel in LINK_RE.findall(page)}
-        if "next" not in links:
-            break
-        url = links["next"]
+    seen, last = follow_next(client, "/listings?q=scaletest", TITLE_RE)
     flat = [title for titles in seen for title in titles]
     assert [len(titles) for titles in seen] == [20, 5]
     assert len(set(flat)) == 25  # each candidate once, whatever the ties in rank
-    assert TITLE_RE.findall(_get(client, links["prev"])) == seen[0]
+    assert TITLE_RE.findall(_get(client, links(last)["prev"])) == seen[0]
 
 
 def test_other_sorts_still_reach_every_match_past_the_limit(client, small_limits):
     _items(45)
-    seen: list[str] = []
-    url = "/listings?q=scaletest&sort=newest"
-    for _ in range(5):
-        page = _get(client, url)
-        seen += TITLE_RE.findall(page)
-        links = {rel: href for href, rel in LINK_RE.findall(page)}
-        if "next" not in links:
-            break
-        url = links["next"]
+    pages, last = follow_next(client, "/listings?q=scaletest&sort=newest", TITLE_RE)
+    seen = [title for titles in pages for title in titles]
     assert len(seen) == len(set(seen)) == 45
-    assert "found are shown" not in page
+    assert "found are shown" not in last
 
 
 @pytest.mark.parametrize(

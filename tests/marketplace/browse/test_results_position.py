@@ -6,29 +6,13 @@ from __future__ import annotations
 import base64
 import html as html_module
 import json
-import re
 
 import pytest
 
 from tests.factories import ServiceListingFactory
-
-SUMMARY_RE = re.compile(r'<p class="results-summary">(.*?)</p>', re.DOTALL)
-LINK_RE = re.compile(r'href="(/listings\?[^"]*)" rel="(next|prev)"')
-
-
-def _get(client, url: str) -> str:
-    response = client.get(html_module.unescape(url))
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def _summary(page: str) -> str:
-    text = re.sub(r"<[^>]+>", "", SUMMARY_RE.search(page).group(1))
-    return " ".join(html_module.unescape(text).split())
-
-
-def _links(page: str) -> dict[str, str]:
-    return {rel: href for href, rel in LINK_RE.findall(page)}
+from tests.marketplace.browse.results_pages import get_page as _get
+from tests.marketplace.browse.results_pages import links as _links
+from tests.marketplace.browse.results_pages import summary as _summary
 
 
 @pytest.mark.parametrize("sort", ["newest", "price_asc", "relevance"])
