@@ -3,7 +3,8 @@ cached) on every run, and each page's statements under EXPLAIN (ANALYZE, BUFFERS
 
 `BENCH_DATABASE_URL=postgresql://… python -m bench.search` on a database loaded by `flask --app wsgi seed-scale`
 (SEARCH_BENCH_RUNS, 50 by default, after 5 warm-up runs; SEARCH_BENCH_EXPLAIN=1 adds the plans). In-process through
-the test client as the application's role (row-level security on), one page at a time.
+the test client, in the app `make bench` serves (bench.local: production settings, the application's role, so
+row-level security is on), with the headers a signed-out visitor sends, one page at a time.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from flask import current_app
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from app import create_app
-from app.database_roles import provision_app_role
 from app.extensions import db
 from app.scale_seed import NARROW_QUERY
-from bench.common import owner_url
+from bench.local import local
 from marketplace.browse.facet_cache import EXTENSION as COUNTS_EXTENSION
 
 RUNS = int(os.environ.get("SEARCH_BENCH_RUNS", "50"))
@@ -45,7 +44,21 @@ PAGES = {
 }
 
 
-def uncached(client: FlaskClient, path: str) -> None:
+class SignedOutClient:
+    """The test client, sending what wrk sends for a signed-out page (the proxy's headers)."""
+
+    def __init__(self, client: FlaskClient, headers: dict[str, str]) -> None:
+        self._client = client
+        self._headers = headers
+
+    def get(self, path: str):
+        response = self._client.get(path, headers=self._headers)
+        if response.status_code != 200:  # a redirect or an error would time the wrong page
+            raise SystemExit(f"Error: {path} answered {response.status_code}")
+        return response
+
+
+def uncached(client: SignedOutClient, path: str) -> None:
     """The page as its first visitor sees it: the category counts are counted, not taken from the cache."""
     cache = current_app.extensions.get(COUNTS_EXTENSION)
     if cache is not None:
@@ -53,7 +66,7 @@ def uncached(client: FlaskClient, path: str) -> None:
     client.get(path)
 
 
-def capture_statements(client: FlaskClient, path: str) -> list[tuple[str, dict]]:
+def capture_statements(client: SignedOutClient, path: str) -> list[tuple[str, dict]]:
     statements: list[tuple[str, dict]] = []
 
     def record(_conn, _cursor, statement, parameters, *_args) -> None:
@@ -73,7 +86,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def run(client: FlaskClient, path: str) -> tuple[float, float]:
+def run(client: SignedOutClient, path: str) -> tuple[float, float]:
     for _ in range(WARM_UP):
         uncached(client, path)
     samples = []
@@ -84,7 +97,7 @@ def run(client: FlaskClient, path: str) -> tuple[float, float]:
     return percentiles(samples)
 
 
-def explain(client: FlaskClient, path: str) -> None:
+def explain(client: SignedOutClient, path: str) -> None:
     cache = current_app.extensions.get(COUNTS_EXTENSION)
     if cache is not None:
         cache.invalidate()
@@ -96,17 +109,9 @@ def explain(client: FlaskClient, path: str) -> None:
 
 
 def main() -> None:
-    owner = owner_url()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": provision_app_role(owner),
-            "MIGRATION_DATABASE_URI": owner,
-            "RATELIMIT_ENABLED": False,
-        },
-        env_name="testing",
-    )
-    with app.app_context():
-        client = app.test_client()
+    setup = local()
+    with setup.app.app_context():
+        client = SignedOutClient(setup.app.test_client(use_cookies=False), setup.headers["search_broad"])
         matches = db.session.scalar(
             text(
                 "SELECT count(*) FROM \"ServiceListing\" WHERE status = 'active' AND search_vector @@ "
