@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import CTE, ColumnElement, Select, Subquery, func, select
-from sqlalchemy.sql.util import ClauseAdapter
 
 from marketplace.browse.conditions import NEWEST_KEY, listing_conditions, public_listings
 from marketplace.browse.forms import BrowseFilters
@@ -82,17 +81,30 @@ def _newest_matches(filters: BrowseFilters, tsquery: Any, rows: int) -> tuple[Su
     """The newest `rows` active listings, and the visitor's matches among them. The inner LIMIT makes the plan an
     index walk newest first that stops after `rows` listings, whatever the planner guesses of the keyword."""
     newest = _newest_listings(rows)
-    adapter = ClauseAdapter(newest)
-    conditions = [
-        adapter.traverse(condition) for condition in listing_conditions(filters, tsquery, with_category=False)
-    ]
+    conditions = listing_conditions(filters, tsquery, with_category=False, listings=newest.c)
     return newest, public_listings(newest, conditions)
+
+
+# What the visitor's conditions (marketplace.browse.conditions), the provider's standing and the walk's output read.
+WALKED_COLUMNS = (
+    "id",
+    "status",
+    "category",
+    "search_vector",
+    "provider_user_id",
+    "state",
+    "price_type",
+    "price_cents",
+    "latitude",
+    "longitude",
+    "service_area_miles",
+)
 
 
 def _newest_listings(rows: int) -> Subquery:
     listings = ServiceListing.__table__
     return (
-        select(listings)
+        select(*(listings.c[name] for name in WALKED_COLUMNS))
         .where(listings.c.status == ListingStatus.ACTIVE)
         .order_by(NEWEST_KEY.desc(), listings.c.id.desc())
         .limit(rows)

@@ -18,25 +18,26 @@ NEWEST_KEY: ColumnElement[Any] = func.coalesce(
 
 
 def listing_conditions(
-    filters: BrowseFilters, tsquery: Any, *, with_category: bool
+    filters: BrowseFilters, tsquery: Any, *, with_category: bool, listings: Any = ServiceListing
 ) -> list[ColumnElement[bool]]:
     """What the visitor asked for, on ServiceListing alone (the provider's standing is the caller's join:
-    MarketplaceUser.in_good_standing, or its complement not_in_good_standing)."""
-    conditions = [ServiceListing.status == ListingStatus.ACTIVE]
+    MarketplaceUser.in_good_standing, or its complement not_in_good_standing). `listings`: the columns to test,
+    ServiceListing's own or those of a subquery or sample of it (`.c`), built directly rather than adapted."""
+    conditions = [listings.status == ListingStatus.ACTIVE]
     if tsquery is not None:
-        conditions.append(ServiceListing.search_vector.op("@@")(tsquery))
+        conditions.append(listings.search_vector.op("@@")(tsquery))
     if with_category and filters.category:
-        conditions.append(ServiceListing.category == filters.category)
+        conditions.append(listings.category == filters.category)
     if filters.state:
-        conditions.append(ServiceListing.state == filters.state)
+        conditions.append(listings.state == filters.state)
     if filters.price_type:
-        conditions.append(ServiceListing.price_type == filters.price_type)
+        conditions.append(listings.price_type == filters.price_type)
     if filters.min_cents is not None:
-        conditions.append(ServiceListing.price_cents >= filters.min_cents)
+        conditions.append(listings.price_cents >= filters.min_cents)
     if filters.max_cents is not None:
-        conditions.append(ServiceListing.price_cents <= filters.max_cents)
+        conditions.append(listings.price_cents <= filters.max_cents)
     if filters.near is not None:
-        conditions.extend(filters.near.conditions())
+        conditions.extend(filters.near.conditions(listings))
     return conditions
 
 

@@ -30,7 +30,6 @@ from sqlalchemy import (
     select,
     tablesample,
 )
-from sqlalchemy.sql.util import ClauseAdapter
 
 from marketplace.browse import facet_cache
 from marketplace.browse.broad import BroadSearch
@@ -129,8 +128,6 @@ def counts_query(filters: BrowseFilters, tsquery: Any, broad: BroadSearch | None
     """Matches per category for everything the visitor chose except the category itself."""
     limit = exact_count_limit()
     percent = float(current_app.config.get("LISTING_COUNT_SAMPLE_PERCENT", SAMPLE_PERCENT))
-    conditions = listing_conditions(filters, tsquery, with_category=False)
-
     listings = ServiceListing.__table__
     capped = first_matches(filters, tsquery, broad).cte("capped")
     counted = select(literal(False, Boolean).label("sampled"), capped.c.category, func.count()).group_by(
@@ -139,9 +136,8 @@ def counts_query(filters: BrowseFilters, tsquery: Any, broad: BroadSearch | None
     over_limit = capped_over_limit(capped)
     estimate = over_limit | (broad.is_broad if broad is not None else false())
     sample = tablesample(listings, func.system(percent), name="sampled", seed=literal(0))
-    adapter = ClauseAdapter(sample)
     sampled = (
-        public_listings(sample, [adapter.traverse(condition) for condition in conditions])
+        public_listings(sample, listing_conditions(filters, tsquery, with_category=False, listings=sample.c))
         .add_columns(literal(True, Boolean), sample.c.category, func.count())
         .where(estimate)
         .group_by(sample.c.category)

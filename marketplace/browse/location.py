@@ -64,18 +64,19 @@ class Near:
             latitude, longitude, literal(self.latitude, Double), literal(self.longitude, Double), type_=Double
         )
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, listings: Any = ServiceListing) -> list[ColumnElement[bool]]:
         """Listings within the radius (and, for "travel to me", whose service area covers the distance): the box
-        on indexed columns first, then the exact distance."""
+        on indexed columns first, then the exact distance. `listings`: the columns to test, ServiceListing's own
+        or a subquery's (`.c`)."""
         (south, north), longitudes = bounding_box(self.latitude, self.longitude, self.radius_miles)
-        distance = self.distance_to(ServiceListing.latitude, ServiceListing.longitude)
+        distance = self.distance_to(listings.latitude, listings.longitude)
         conditions = [
-            ServiceListing.latitude.between(south, north),
-            or_(*(ServiceListing.longitude.between(west, east) for west, east in longitudes)),
+            listings.latitude.between(south, north),
+            or_(*(listings.longitude.between(west, east) for west, east in longitudes)),
             distance <= self.radius_miles,
         ]
         if self.travel:
-            conditions.append(distance <= ServiceListing.service_area_miles)
+            conditions.append(distance <= listings.service_area_miles)
         return conditions
 
 

@@ -8,6 +8,7 @@ page of one set of filters.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -334,8 +335,10 @@ def _rows_with_counts(
     statement: the latter two as columns on every row, and on a single row of NULLs when the page is empty."""
     counted = counting.rows.subquery("counted")
     is_broad = counting.broad.is_broad if counting.broad is not None else false()
+    # As text: the driver would decode the same JSON again on every row of the page.
     facet_counts = select(
-        func.json_agg(func.json_build_array(*counted.c)).label("category_counts"), is_broad.label("broad")
+        cast(func.json_agg(func.json_build_array(*counted.c)), Text).label("category_counts"),
+        is_broad.label("broad"),
     ).subquery("facet_counts")
     result = db.session.execute(
         select(facet_counts.c.category_counts, facet_counts.c.broad, listed)
@@ -344,7 +347,7 @@ def _rows_with_counts(
     ).all()
     return (
         [row for row in result if row.id is not None],
-        result[0].category_counts or [],
+        json.loads(result[0].category_counts or "[]"),
         bool(result[0].broad),
     )
 
