@@ -59,6 +59,7 @@ _INVOICE_PAGE = prebuilt(
         selectinload(Invoice.line_items),
         selectinload(Invoice.payments).selectinload(Payment.refunds),
         joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
+        joinedload(Invoice.client_party),  # "Billed to": in this statement, not a lazy load of its own
     )
 )
 
