@@ -57,7 +57,8 @@ _INVOICE_PAGE = prebuilt(
     )
     .options(
         selectinload(Invoice.line_items),
-        selectinload(Invoice.payments).selectinload(Payment.refunds),
+        # Refunds are few and joined to their payments: one statement for both.
+        selectinload(Invoice.payments).joinedload(Payment.refunds),
         joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
         joinedload(Invoice.client_party),  # "Billed to": in this statement, not a lazy load of its own
     )
