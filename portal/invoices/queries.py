@@ -56,8 +56,9 @@ _INVOICE_PAGE = prebuilt(
         Invoice.id == bindparam("invoice_id", type_=Integer),
     )
     .options(
-        selectinload(Invoice.line_items),
-        # Refunds are few and joined to their payments: one statement for both.
+        # An invoice's lines are few: joined to it, one row each. Payments (with their few refunds joined) come in
+        # a second statement, so lines and payments never multiply each other's rows.
+        joinedload(Invoice.line_items),
         selectinload(Invoice.payments).joinedload(Payment.refunds),
         joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
         joinedload(Invoice.client_party),  # "Billed to": in this statement, not a lazy load of its own
@@ -68,7 +69,7 @@ _INVOICE_PAGE = prebuilt(
 def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
     """`invoice_id` comes from the URL, where app.security.DatabaseIdConverter keeps it within INTEGER."""
     parameters = {"party_id": contact.party_id, "invoice_id": invoice_id}
-    invoice = db.session.execute(_INVOICE_PAGE, parameters).scalar_one_or_none()
+    invoice = db.session.execute(_INVOICE_PAGE, parameters).unique().scalar_one_or_none()
     if invoice is None:
         abort(404)
     return invoice
