@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, flash, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import sessions
 from app.extensions import db, login_manager
@@ -24,6 +24,7 @@ from app.security_events import SecurityAction, record_security_event
 from app.sessions import IdentityKind
 from app.tokens import fingerprint
 from models import Contact, MarketplaceUser, SessionEndReason, SignInSession, cross_tenant
+from models.scoping import prebuilt
 
 V = TypeVar("V", bound=Callable[..., Any])
 KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
@@ -70,26 +71,31 @@ def credential_fingerprint(record: Contact | MarketplaceUser) -> str:
     return fingerprint(_password_hash(record))
 
 
+# The open session with this token's hash, and its account: one statement per signed-in request, built once.
+_SESSION_MATCHES = (SignInSession.token_hash == bindparam("token_hash")) & SignInSession.ended_at.is_(None)
+_CONTACT_SESSION = prebuilt(
+    select(Contact, SignInSession)
+    .join(SignInSession, SignInSession.contact_id == Contact.id)
+    .where(_SESSION_MATCHES, Contact.portal_enabled.is_(True))
+)
+_MARKETPLACE_SESSION = prebuilt(
+    select(MarketplaceUser, SignInSession)
+    .join(SignInSession, SignInSession.marketplace_user_id == MarketplaceUser.id)
+    .where(_SESSION_MATCHES, MarketplaceUser.in_good_standing)
+)
+
+
 def _load_identity(identity_id: str) -> SignedIn | None:
     kind, _, token = identity_id.partition(":")
     if not token or len(token) > sessions.TOKEN_MAX_LENGTH:
         return None
-    open_session = SignInSession.ended_at.is_(None)
-    session_matches = (SignInSession.token_hash == sessions.token_hash(token)) & open_session
+    parameters = {"token_hash": sessions.token_hash(token)}
     found: Any
     if kind == "contact":
         with cross_tenant(SESSION_CONTACT):
-            found = db.session.execute(
-                select(Contact, SignInSession)
-                .join(SignInSession, SignInSession.contact_id == Contact.id)
-                .where(session_matches, Contact.portal_enabled.is_(True))
-            ).one_or_none()
+            found = db.session.execute(_CONTACT_SESSION, parameters).one_or_none()
     elif kind == "marketplace":
-        found = db.session.execute(
-            select(MarketplaceUser, SignInSession)
-            .join(SignInSession, SignInSession.marketplace_user_id == MarketplaceUser.id)
-            .where(session_matches, MarketplaceUser.in_good_standing)
-        ).one_or_none()
+        found = db.session.execute(_MARKETPLACE_SESSION, parameters).one_or_none()
     else:
         return None
     if found is None:

@@ -40,8 +40,10 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def viewer_zone() -> ZoneInfo:
-    if current_user and current_user.is_authenticated:
-        name = valid_zone(getattr(current_user.record, "time_zone", None))
+    # The proxy resolved once: a page formats a time per row.
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if user is not None and user.is_authenticated:
+        name = valid_zone(getattr(user.record, "time_zone", None))
         if name:
             return _zone(name)
     return _zone("UTC")

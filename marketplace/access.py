@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db, htmx
 from models import Contact, MarketplaceUser, cross_tenant, linked_tenants_scope, tenant_scope
+from models.scoping import prebuilt
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +37,11 @@ def signed_in_marketplace_user() -> MarketplaceUser:
 # Which breeders hold a client record of this user can only be learnt from every breeder's contacts; the lookup
 # reads the user's own rows (their id, not deleted) and nothing else.
 LINKED_BREEDERS = "finding the breeders that link a marketplace user to a client record"
+_LINKED_TENANT_IDS = prebuilt(
+    select(Contact.tenant_id)
+    .where(Contact.marketplace_user_id == bindparam("user_id"), Contact.deleted_at.is_(None))
+    .distinct()
+)
 
 
 def linked_tenant_ids(user_id: int) -> tuple[int, ...]:
@@ -43,13 +49,7 @@ def linked_tenant_ids(user_id: int) -> tuple[int, ...]:
     cache: dict[int, tuple[int, ...]] = g.setdefault("linked_tenant_ids", {})
     if user_id not in cache:
         with cross_tenant(LINKED_BREEDERS):
-            cache[user_id] = tuple(
-                db.session.scalars(
-                    select(Contact.tenant_id)
-                    .where(Contact.marketplace_user_id == user_id, Contact.deleted_at.is_(None))
-                    .distinct()
-                )
-            )
+            cache[user_id] = tuple(db.session.scalars(_LINKED_TENANT_IDS, {"user_id": user_id}))
     return cache[user_id]
 
 

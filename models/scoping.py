@@ -29,12 +29,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql import Executable
 
 from models.mixins import SoftDelete, TenantOwned
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Executable)
 INCLUDE_DELETED = "include_deleted"
 ALL_TENANTS = "all_tenants"
+PREBUILT = "prebuilt"
 
 
 class TenantNotBound(RuntimeError):
@@ -157,27 +160,42 @@ def _some_tenants(tenant_ids: tuple[int, ...]) -> Any:
     return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(tenant_ids), include_aliases=True)
 
 
+def prebuilt(statement: E) -> E:
+    """Mark a statement built once (a module constant, its per-request values as bindparams): its scoped form is
+    kept per scope, so neither it nor its cache key is rebuilt on every request. Only for statements that live as
+    long as the process: each one kept holds its scoped forms."""
+    return statement.execution_options(**{PREBUILT: True})
+
+
+@lru_cache(maxsize=4096)
+def _scoped_prebuilt(statement: Any, *options: Any) -> Any:
+    # The options are module constants or _one_tenant / _some_tenants's per-scope objects, so equal scopes hit.
+    return statement.options(*options)
+
+
 def _add_scoping_criteria(state: ORMExecuteState) -> None:
     # Relationship and column loads inherit the criteria from the statement that loaded their parent.
     if not state.is_select or state.is_column_load or state.is_relationship_load:
         return
-    if not state.execution_options.get(INCLUDE_DELETED, False):
-        state.statement = state.statement.options(_NOT_DELETED)
+    options = [] if state.execution_options.get(INCLUDE_DELETED, False) else [_NOT_DELETED]
     scope = _scope.get()
     if scope.cross_tenant_reason or state.execution_options.get(ALL_TENANTS, False):
-        return
-    if scope.tenant_id is not None:
-        criteria = _one_tenant(scope.tenant_id)
+        pass
+    elif scope.tenant_id is not None:
+        options.append(_one_tenant(scope.tenant_id))
     elif scope.tenant_ids is not None:
-        criteria = _some_tenants(scope.tenant_ids)
+        options.append(_some_tenants(scope.tenant_ids))
     elif _reads_tenant_owned_rows(state):
         raise TenantNotBound(
             "A query of tenant-owned rows ran with no tenant bound. Bind one (tenant_scope), or name why it "
             "spans tenants (cross_tenant('reason'), or all_tenants=True when it filters by tenant itself)."
         )
-    else:
+    if not options:
         return
-    state.statement = state.statement.options(criteria)
+    if state.execution_options.get(PREBUILT, False):
+        state.statement = _scoped_prebuilt(state.statement, *options)
+    else:
+        state.statement = state.statement.options(*options)
 
 
 def install_scoping(session_class: type[Session] | Session = Session) -> None:

@@ -8,16 +8,21 @@ link, the invoice lists. A contact signed in at one breeder's portal is a strang
 
 from __future__ import annotations
 
-from flask import g, request
-from sqlalchemy import select
+from flask import abort, g, request
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from models import Tenant
-from models.scoping import bind_tenant, unbind_tenant
+from models.scoping import bind_tenant, prebuilt, unbind_tenant
+
+_TENANT_BY_SLUG = prebuilt(select(Tenant).where(Tenant.slug == bindparam("slug")))
 
 
 def tenant_from_slug(slug: str) -> Tenant:
-    return db.first_or_404(select(Tenant).where(Tenant.slug == slug))
+    tenant = db.session.execute(_TENANT_BY_SLUG, {"slug": slug}).scalar()
+    if tenant is None:
+        abort(404)
+    return tenant
 
 
 def portal_tenant() -> Tenant:

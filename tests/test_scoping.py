@@ -1,9 +1,10 @@
 """Soft delete and tenant scope are enforced centrally, with explicit opt-outs."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from models import ALL_TENANTS, INCLUDE_DELETED, Contact, Invoice, cross_tenant, tenant_scope
+from models.scoping import prebuilt
 from tests.factories import ContactFactory, InvoiceFactory
 
 
@@ -57,6 +58,26 @@ def test_tenant_scope_hides_other_tenants_rows_and_only_cross_tenant_shows_them(
     assert theirs.id not in visible
     assert theirs.id not in opted_out
     assert {mine.id, theirs.id} <= everything
+
+
+def test_a_prebuilt_statement_is_scoped_by_the_scope_of_each_execution():
+    mine = InvoiceFactory()
+    theirs = InvoiceFactory()
+    gone = InvoiceFactory(client_party=mine.client_party)
+    gone.soft_delete()
+    db.session.flush()
+    # Built once, run under one tenant, another, then the first again: each run sees its own tenant's rows.
+    statement = prebuilt(select(Invoice.id).where(Invoice.id.in_(bindparam("ids", expanding=True))))
+    ids = {"ids": [mine.id, theirs.id, gone.id]}
+
+    seen = []
+    for tenant_id in (mine.tenant_id, theirs.tenant_id, mine.tenant_id):
+        with tenant_scope(tenant_id):
+            seen.append(set(db.session.scalars(statement, ids)))
+    with cross_tenant("a test comparing two tenants"):
+        everything = set(db.session.scalars(statement, ids))
+    assert seen == [{mine.id}, {theirs.id}, {mine.id}]
+    assert everything == {mine.id, theirs.id}  # and never the soft-deleted one
 
 
 def test_tenant_scope_applies_to_joined_entities():

@@ -101,14 +101,14 @@ def linked_contact_id(user: MarketplaceUser, tenant_id: int) -> int | None:
 def open_invoice_count(user_id: int) -> int:
     """Open invoices with money owed, over every linked breeder (the nav badge). One statement: the contacts by
     Contact_marketplaceUserId_tenantId_key, their invoices by Invoice_clientPartyId_status_idx."""
+    if not linked_tenant_ids(user_id):
+        return 0  # no breeder links this user: nothing to count, and no statement to build or run
     statement = (
         select(func.count())
         .select_from(Invoice)
         .join(Contact, _invoice_of_contact())
         .where(_linked_contact(user_id), Invoice.owing_criterion())
     )
-    if not linked_tenant_ids(user_id):
-        return 0  # no breeder links this user: nothing to count, and no statement to run
     with marketplace_user_scope(user_id):
         return db.session.scalar(statement) or 0
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from flask import abort
+from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from models import ListingStatus, MarketplaceUser, ServiceListing
+from models.scoping import prebuilt
 
 OTHER_LISTINGS_SHOWN = 6
 
@@ -17,27 +20,39 @@ def publicly_visible():
     return (ServiceListing.status == ListingStatus.ACTIVE) & MarketplaceUser.in_good_standing
 
 
+# Joined to its provider, who is loaded with it (the page shows them): one statement, built once.
+_PUBLIC_LISTING = prebuilt(
+    select(ServiceListing)
+    .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
+    .where(ServiceListing.id == bindparam("listing_id", type_=Integer), publicly_visible())
+    .options(contains_eager(ServiceListing.provider_user))
+)
+
+
 def public_listing_or_404(listing_id: int) -> ServiceListing:
-    return db.first_or_404(
-        select(ServiceListing)
-        .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(ServiceListing.id == listing_id, publicly_visible())
+    listing = db.session.execute(_PUBLIC_LISTING, {"listing_id": listing_id}).scalar()
+    if listing is None:
+        abort(404)
+    return listing
+
+
+_OTHER_PUBLIC_LISTINGS = prebuilt(
+    select(ServiceListing)
+    .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
+    .where(
+        ServiceListing.provider_user_id == bindparam("provider_id", type_=Integer),
+        ServiceListing.id != bindparam("listing_id", type_=Integer),
+        publicly_visible(),
     )
+    .order_by(ServiceListing.published_at.desc().nulls_last(), ServiceListing.id.desc())
+    .limit(OTHER_LISTINGS_SHOWN)
+)
 
 
 def other_public_listings(listing: ServiceListing) -> Sequence[ServiceListing]:
     """The provider's other public listings, newest first, for the listing page's provider card."""
-    return db.session.scalars(
-        select(ServiceListing)
-        .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .where(
-            ServiceListing.provider_user_id == listing.provider_user_id,
-            ServiceListing.id != listing.id,
-            publicly_visible(),
-        )
-        .order_by(ServiceListing.published_at.desc().nulls_last(), ServiceListing.id.desc())
-        .limit(OTHER_LISTINGS_SHOWN)
-    ).all()
+    parameters = {"provider_id": listing.provider_user_id, "listing_id": listing.id}
+    return db.session.scalars(_OTHER_PUBLIC_LISTINGS, parameters).all()
 
 
 def listing_for_owner_or_404(listing_id: int, user: MarketplaceUser) -> ServiceListing:

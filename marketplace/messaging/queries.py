@@ -14,11 +14,26 @@ from functools import cache
 from typing import Any, Literal
 
 from flask import abort, g, has_app_context
-from sqlalchemy import ColumnElement, Row, case, func, or_, select, true, tuple_, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from models import MarketplaceUser, Message, MessageAttachment, MessageThread, ServiceListing, ThreadStatus
+from models.scoping import prebuilt
 from models.types import INT4_MAX, utcnow
 
 InboxTab = Literal["all", "buying", "selling", "archived"]
@@ -34,20 +49,29 @@ def valid_id(value: int | None) -> int | None:
     return value if value is not None and 0 < value <= INT4_MAX else None
 
 
-def participant_filter(user_id: int):
+def participant_filter(user_id: int | ColumnElement[int]):
     return or_(MessageThread.buyer_user_id == user_id, MessageThread.seller_user_id == user_id)
 
 
-def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool = False) -> MessageThread:
-    """The thread, if this user is its buyer or its seller; otherwise 404 (whether or not it exists)."""
-    statement = select(MessageThread).where(MessageThread.id == thread_id, participant_filter(user_id))
+@cache
+def _participants_thread(details: bool) -> Select[tuple[MessageThread]]:
+    statement = select(MessageThread).where(
+        MessageThread.id == bindparam("thread_id", type_=Integer),
+        participant_filter(bindparam("user_id", type_=Integer)),
+    )
     if details:
         statement = statement.options(
             joinedload(MessageThread.buyer_user),
             joinedload(MessageThread.seller_user),
             joinedload(MessageThread.listing),
         )
-    thread = db.session.scalars(statement).unique().one_or_none()
+    return prebuilt(statement)
+
+
+def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool = False) -> MessageThread:
+    """The thread, if this user is its buyer or its seller; otherwise 404 (whether or not it exists)."""
+    parameters = {"thread_id": thread_id, "user_id": user_id}
+    thread = db.session.scalars(_participants_thread(details), parameters).unique().one_or_none()
     if thread is None:
         abort(404)
     return thread
@@ -69,7 +93,7 @@ def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageT
 # --- unread counts -------------------------------------------------------------------------------------------
 
 
-def _unread_sum(user_id: int) -> ColumnElement[int]:
+def _unread_sum(user_id: int | ColumnElement[int]) -> ColumnElement[int]:
     """Messages sent to this user that they have not read, over all their threads, as one expression.
 
     It reads the per-thread counters the database keeps (revision 0009): each side reads its partial index,
@@ -97,10 +121,15 @@ def unread_total(user_id: int) -> int:
     known = g.get(KNOWN_UNREAD, {}) if has_app_context() else {}
     if user_id in known:
         return known[user_id]
-    return db.session.scalar(select(_unread_sum(user_id))) or 0
+    return db.session.scalar(_unread_total_statement(), {"user_id": user_id}) or 0
 
 
-def unread_for(user_id: int):
+@cache
+def _unread_total_statement() -> Select[tuple[int]]:
+    return prebuilt(select(_unread_sum(bindparam("user_id", type_=Integer))))
+
+
+def unread_for(user_id: int | ColumnElement[int]):
     """This user's unread count of a thread, as a column expression (their side's counter)."""
     return case(
         (MessageThread.buyer_user_id == user_id, MessageThread.buyer_unread_count),
@@ -114,24 +143,26 @@ def mark_read(thread_id: int, reader_id: int) -> int:
     A trigger then updates the thread's counters, so this takes the message rows' locks and then the thread's.
     Never call it while holding the thread's lock from a send (the reply view commits the send first): the
     reverse order would let a read in another tab deadlock with it."""
-    result = db.session.execute(
-        update(Message)
-        .where(
-            Message.thread_id == thread_id,
-            Message.read_at.is_(None),
-            Message.sender_user_id != reader_id,
-        )
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
+    # Not the columns' own names: an UPDATE keeps those for its SET clause.
+    parameters = {"the_thread": thread_id, "the_reader": reader_id, "now": utcnow()}
+    return db.session.execute(_MARK_READ, parameters).rowcount or 0
+
+
+_MARK_READ = (
+    update(Message)
+    .where(
+        Message.thread_id == bindparam("the_thread", type_=Integer),
+        Message.read_at.is_(None),
+        Message.sender_user_id != bindparam("the_reader", type_=Integer),
     )
-    return result.rowcount or 0
+    .values(read_at=bindparam("now", type_=Message.read_at.type))
+    .execution_options(synchronize_session=False)
+)
 
 
-def inbox_signature(user_id: int) -> str:
-    """What the inbox poll compares: the unread total and the newest activity over this user's threads.
-
-    One statement: the unread counters (as unread_total) and, per side, the newest thread from the
-    (user, last_message_at DESC) index, one row whatever the number of threads."""
+@cache
+def _signature_statement() -> Select[Any]:
+    user_id = bindparam("user_id", type_=Integer)
 
     def newest(role_column):
         return (
@@ -142,11 +173,19 @@ def inbox_signature(user_id: int) -> str:
             .scalar_subquery()
         )
 
-    total, buying, selling = db.session.execute(
+    return prebuilt(
         select(
             _unread_sum(user_id), newest(MessageThread.buyer_user_id), newest(MessageThread.seller_user_id)
         )
-    ).one()
+    )
+
+
+def inbox_signature(user_id: int) -> str:
+    """What the inbox poll compares: the unread total and the newest activity over this user's threads.
+
+    One statement: the unread counters (as unread_total) and, per side, the newest thread from the
+    (user, last_message_at DESC) index, one row whatever the number of threads."""
+    total, buying, selling = db.session.execute(_signature_statement(), {"user_id": user_id}).one()
     if has_app_context():
         g.setdefault(KNOWN_UNREAD, {})[user_id] = total or 0
     latest = max((moment for moment in (buying, selling) if moment is not None), default=None)
@@ -184,7 +223,7 @@ def _tab_criteria(tab: InboxTab) -> list:
     return [status == ThreadStatus.ARCHIVED] if tab == "archived" else [status != ThreadStatus.ARCHIVED]
 
 
-def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
+def _role_branch(role_column, user_id: ColumnElement[int], tab: InboxTab, limit: ColumnElement[int]):
     # Each branch walks its own (user, last_message_at DESC) index and stops after `limit` rows.
     return (
         select(MessageThread.id, MessageThread.last_message_at)
@@ -195,34 +234,28 @@ def _role_branch(role_column, user_id: int, tab: InboxTab, limit: int):
 
 
 @cache
-def _other_person() -> tuple[Any, ColumnElement[str]]:
-    """The thread's other participant and their display name, built once: the name is a hybrid expression, and
-    building it on an alias afresh cost more than the rest of the inbox's Python."""
-    other = aliased(MarketplaceUser, name="other_user")
-    return other, other.display_name.label("other_name")
-
-
-def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
-    """One page of the inbox in a single statement: page ids, then the other person, listing and last message
-    through joins (LATERAL for the message; no query per thread); unread counts come from the thread's counters."""
-    offset = (page - 1) * INBOX_PAGE_SIZE
-    limit = offset + INBOX_PAGE_SIZE + 1
+def _inbox_statement(tab: InboxTab) -> Select[Any]:
+    """One page of a tab of the inbox, built once per tab: the user, the candidates per side and the offset are
+    bound at execution. Page ids first, then the other person, listing and last message through joins (LATERAL
+    for the message; no query per thread); unread counts come from the thread's counters."""
+    user_id = bindparam("user_id", type_=Integer)
+    candidates_per_side = bindparam("candidates", type_=Integer)
     branches = []
     if tab in ("all", "buying", "archived"):
-        branches.append(_role_branch(MessageThread.buyer_user_id, user_id, tab, limit))
+        branches.append(_role_branch(MessageThread.buyer_user_id, user_id, tab, candidates_per_side))
     if tab in ("all", "selling", "archived"):
-        branches.append(_role_branch(MessageThread.seller_user_id, user_id, tab, limit))
+        branches.append(_role_branch(MessageThread.seller_user_id, user_id, tab, candidates_per_side))
     candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("candidates")
     page_ids = (
         select(candidates.c.id, candidates.c.last_message_at)
         .order_by(candidates.c.last_message_at.desc(), candidates.c.id.desc())
         .limit(INBOX_PAGE_SIZE + 1)
-        .offset(offset)
+        .offset(bindparam("offset", type_=Integer))
         .subquery("page_ids")
     )
 
     thread = MessageThread
-    other, other_name = _other_person()
+    other = aliased(MarketplaceUser, name="other_user")
     last_message = (
         select(
             func.left(Message.message_text, SNIPPET_SOURCE_CHARS).label("text"),
@@ -234,14 +267,14 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
         .lateral("last_message")
     )
     other_id = case((thread.buyer_user_id == user_id, thread.seller_user_id), else_=thread.buyer_user_id)
-    statement = (
+    return prebuilt(
         select(
             thread.id,
             thread.subject,
             thread.status,
             thread.last_message_at,
             thread.buyer_user_id,
-            other_name,
+            other.display_name.label("other_name"),
             ServiceListing.title,
             last_message.c.text,
             last_message.c.sender_user_id,
@@ -254,7 +287,13 @@ def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
         .outerjoin(last_message, true())
         .order_by(page_ids.c.last_message_at.desc(), page_ids.c.id.desc())
     )
-    rows = db.session.execute(statement).all()
+
+
+def inbox_page(user_id: int, tab: InboxTab, page: int) -> InboxPage:
+    """One page of the inbox in a single statement (_inbox_statement)."""
+    offset = (page - 1) * INBOX_PAGE_SIZE
+    parameters = {"user_id": user_id, "candidates": offset + INBOX_PAGE_SIZE + 1, "offset": offset}
+    rows = db.session.execute(_inbox_statement(tab), parameters).all()
     return InboxPage(
         rows=[_inbox_row(row, user_id) for row in rows[:INBOX_PAGE_SIZE]],
         tab=tab,
@@ -281,7 +320,7 @@ def _inbox_row(row: Row, user_id: int) -> InboxRow:
 # --- one thread ----------------------------------------------------------------------------------------------
 
 
-def _cursor_created_at(thread_id: int, message_id: int):
+def _cursor_created_at(thread_id: int | ColumnElement[int], message_id: int | ColumnElement[int]):
     return (
         select(Message.created_at)
         .where(Message.id == message_id, Message.thread_id == thread_id)
@@ -289,19 +328,30 @@ def _cursor_created_at(thread_id: int, message_id: int):
     )
 
 
-def messages_page(thread_id: int, before_id: int | None = None) -> tuple[list[Message], bool]:
-    """The newest THREAD_PAGE_SIZE messages (or those just before `before_id`), oldest first, and whether
-    older ones exist."""
+@cache
+def _messages_page_statement(before: bool) -> Select[tuple[Message]]:
+    """The newest messages of a thread, or (`before`) those before a message id: built once each."""
+    thread_id = bindparam("thread_id", type_=Integer)
     statement = select(Message).where(Message.thread_id == thread_id)
-    if before_id is not None:
+    if before:
+        before_id = bindparam("before_id", type_=Integer)
         cursor_at = _cursor_created_at(thread_id, before_id)
         statement = statement.where(
             Message.created_at <= cursor_at,
             tuple_(Message.created_at, Message.id) < tuple_(cursor_at, before_id),
         )
-    newest_first = db.session.scalars(
+    return prebuilt(
         statement.order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
-    ).all()
+    )
+
+
+def messages_page(thread_id: int, before_id: int | None = None) -> tuple[list[Message], bool]:
+    """The newest THREAD_PAGE_SIZE messages (or those just before `before_id`), oldest first, and whether
+    older ones exist."""
+    parameters = {"thread_id": thread_id}
+    if before_id is not None:
+        parameters["before_id"] = before_id
+    newest_first = db.session.scalars(_messages_page_statement(before_id is not None), parameters).all()
     has_earlier = len(newest_first) > THREAD_PAGE_SIZE
     return list(reversed(newest_first[:THREAD_PAGE_SIZE])), has_earlier
 
@@ -326,7 +376,7 @@ def messages_after(thread_id: int, after_id: int) -> Sequence[Message]:
     ).all()
 
 
-def _seen_id_subquery(thread_id: int, sender_id: int):
+def _seen_id_subquery(thread_id: int | ColumnElement[int], sender_id: int | ColumnElement[int]):
     return (
         select(Message.id)
         .where(
@@ -342,7 +392,12 @@ def _seen_id_subquery(thread_id: int, sender_id: int):
 
 def seen_message_id(thread_id: int, sender_id: int) -> int | None:
     """The sender's last message the other person has read: "Seen" goes under it."""
-    return db.session.scalar(select(_seen_id_subquery(thread_id, sender_id)))
+    return db.session.scalar(_SEEN_ID, {"thread_id": thread_id, "sender_id": sender_id})
+
+
+_SEEN_ID = prebuilt(
+    select(_seen_id_subquery(bindparam("thread_id", type_=Integer), bindparam("sender_id", type_=Integer)))
+)
 
 
 @dataclass(frozen=True)
@@ -369,16 +424,20 @@ def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
 # --- attachments ---------------------------------------------------------------------------------------------
 
 
+_ATTACHMENTS_OF = prebuilt(
+    select(MessageAttachment)
+    .where(MessageAttachment.message_id.in_(bindparam("message_ids", expanding=True)))
+    .order_by(MessageAttachment.message_id, MessageAttachment.position)
+)
+
+
 def attachments_for(messages: Sequence[Message]) -> dict[int, list[MessageAttachment]]:
     """The attachments of these messages, by message id, in their order: one query for a whole page."""
     if not messages:
         return {}
     found: dict[int, list[MessageAttachment]] = {}
-    for attachment in db.session.scalars(
-        select(MessageAttachment)
-        .where(MessageAttachment.message_id.in_([message.id for message in messages]))
-        .order_by(MessageAttachment.message_id, MessageAttachment.position)
-    ):
+    ids = [message.id for message in messages]
+    for attachment in db.session.scalars(_ATTACHMENTS_OF, {"message_ids": ids}):
         found.setdefault(attachment.message_id, []).append(attachment)
     return found
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort, current_app
-from sqlalchemy import select, text
+from sqlalchemy import Integer, bindparam, select, text
 
 from app.extensions import db
 from marketplace.listings.queries import publicly_visible
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing, UserType
+from models.scoping import prebuilt
 from models.types import utcnow
 
 RESPONSE_WINDOW = timedelta(days=90)
@@ -231,11 +232,14 @@ def provider_listings(provider_id: int) -> tuple[Sequence[ServiceListing], bool]
     return listings[:PROVIDER_LISTINGS_SHOWN], len(listings) > PROVIDER_LISTINGS_SHOWN
 
 
+_PROVIDER_STATS = prebuilt(
+    select(ProviderStats.review_count, ProviderStats.rating_sum).where(
+        ProviderStats.provider_user_id == bindparam("provider_id", type_=Integer)
+    )
+)
+
+
 def provider_rating(provider_id: int) -> Rating:
     """The provider's visible reviews as counted by the database (one primary-key read)."""
-    row = db.session.execute(
-        select(ProviderStats.review_count, ProviderStats.rating_sum).where(
-            ProviderStats.provider_user_id == provider_id
-        )
-    ).one_or_none()
+    row = db.session.execute(_PROVIDER_STATS, {"provider_id": provider_id}).one_or_none()
     return Rating.of(row.review_count, row.rating_sum) if row else Rating(0, 0)

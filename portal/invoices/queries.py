@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from flask import abort
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from models import Contact, Invoice, InvoiceStatus, Payment
 from models.billing import MONEY_RECEIVED
+from models.scoping import prebuilt
 from models.types import utcnow
 from portal.invoices.cursors import CursorScope
 from portal.invoices.forms import InvoiceFilter
@@ -46,17 +48,31 @@ def _visible_invoices(contact: Contact) -> Select[tuple[Invoice]]:
     return select(Invoice).where(_shown_to(contact))
 
 
+# One invoice of the contact's party with what its page shows; built once, the party and the id bound per request.
+_INVOICE_PAGE = prebuilt(
+    select(Invoice)
+    .where(
+        Invoice.shown_to_party(bindparam("party_id", type_=Integer)),
+        Invoice.id == bindparam("invoice_id", type_=Integer),
+    )
+    .options(
+        # An invoice's lines are few: joined to it, one row each. Payments (with their few refunds joined) come in
+        # a second statement, so lines and payments never multiply each other's rows.
+        joinedload(Invoice.line_items),
+        selectinload(Invoice.payments).joinedload(Payment.refunds),
+        joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
+        joinedload(Invoice.client_party),  # "Billed to": in this statement, not a lazy load of its own
+    )
+)
+
+
 def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
     """`invoice_id` comes from the URL, where app.security.DatabaseIdConverter keeps it within INTEGER."""
-    return db.one_or_404(
-        _visible_invoices(contact)
-        .where(Invoice.id == invoice_id)
-        .options(
-            selectinload(Invoice.line_items),
-            selectinload(Invoice.payments).selectinload(Payment.refunds),
-            joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
-        )
-    )
+    parameters = {"party_id": contact.party_id, "invoice_id": invoice_id}
+    invoice = db.session.execute(_INVOICE_PAGE, parameters).unique().scalar_one_or_none()
+    if invoice is None:
+        abort(404)
+    return invoice
 
 
 def receipt_for_contact_or_404(contact: Contact, invoice_id: int, payment_id: int) -> Payment:

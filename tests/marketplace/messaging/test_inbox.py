@@ -33,6 +33,8 @@ def test_inbox_lists_buying_and_selling_threads_newest_first(client, login_as, b
     ]
     assert "You: Seller asks about training" in html
     assert "Bailey Buyer" in html  # the other person of the selling thread
+    for thread in (as_buyer, as_seller):  # each row opens its own conversation
+        assert f'id="inbox-thread-{thread.id}" href="/messages/{thread.id}"' in html
 
     buying = client.get("/messages?tab=buying").get_data(as_text=True)
     selling = client.get("/messages?tab=selling").get_data(as_text=True)
