@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     CTE,
     REAL,
@@ -33,10 +35,9 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
-from sqlalchemy.engine import Row
 
 from app.extensions import db
-from marketplace.browse.broad import BroadSearch, broad_search
+from marketplace.browse.broad import BroadSearch, broad_limits, broad_search
 from marketplace.browse.conditions import NEWEST_KEY, listing_conditions, public_listings
 from marketplace.browse.facets import (
     CategoryCounts,
@@ -49,8 +50,10 @@ from marketplace.browse.facets import (
 )
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import distance_label
+from marketplace.browse.shapes import Shape, bound_by_name, shape_of
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
+from models.scoping import prebuilt
 
 PAGE_SIZE = 20
 TEXT_CONFIG = "english"
@@ -72,7 +75,16 @@ def _websearch(text: str) -> ColumnElement[Any]:
     return func.websearch_to_tsquery(TEXT_CONFIG, text)
 
 
-def build_tsquery(q: str) -> ColumnElement[Any] | None:
+@dataclass(frozen=True)
+class TsqueryParts:
+    """A keyword's tsquery, as websearch text (`head`) and a prefix query of the last word (`prefix`)."""
+
+    kind: str  # "web": head alone; "prefix": prefix alone; "and": head && prefix; "or": head || prefix
+    head: str | None
+    prefix: str | None
+
+
+def tsquery_parts(q: str) -> TsqueryParts | None:
     """websearch_to_tsquery syntax ("phrases", or, -exclude), with the last word matched as a prefix while
     the visitor is still typing it. The prefix part is built only from letters and digits, so no input can
     make to_tsquery raise."""
@@ -81,18 +93,32 @@ def build_tsquery(q: str) -> ColumnElement[Any] | None:
         return None
     head, _, last = q.rpartition(" ")
     if last.startswith("-") or '"' in last or last.lower() == "or" or q.count('"') % 2:
-        return _websearch(q)
+        return TsqueryParts("web", q, None)
     lexemes = WORD_RE.findall(last.lower())
     if not lexemes:
-        return _websearch(q)
-    prefix = func.to_tsquery(TEXT_CONFIG, " & ".join(f"{lexeme}:*" for lexeme in lexemes))
+        return TsqueryParts("web", q, None)
+    prefix = " & ".join(f"{lexeme}:*" for lexeme in lexemes)
     head = head.strip()
     if not head:
-        return prefix
+        return TsqueryParts("prefix", None, prefix)
     if head.lower() == "or" or head.lower().endswith(" or"):
         earlier = head[:-2].strip()
-        return _websearch(earlier).op("||")(prefix) if earlier else prefix
-    return _websearch(head).op("&&")(prefix)
+        return TsqueryParts("or", earlier, prefix) if earlier else TsqueryParts("prefix", None, prefix)
+    return TsqueryParts("and", head, prefix)
+
+
+def tsquery_expression(parts: TsqueryParts) -> ColumnElement[Any]:
+    if parts.kind == "web":
+        return _websearch(parts.head or "")
+    prefix = func.to_tsquery(TEXT_CONFIG, parts.prefix)
+    if parts.kind == "prefix":
+        return prefix
+    return _websearch(parts.head or "").op("||" if parts.kind == "or" else "&&")(prefix)
+
+
+def build_tsquery(q: str) -> ColumnElement[Any] | None:
+    parts = tsquery_parts(q)
+    return tsquery_expression(parts) if parts is not None else None
 
 
 def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
@@ -161,86 +187,35 @@ KEY_TYPES: dict[str, Any] = {
 }
 
 
-def browse(filters: BrowseFilters) -> BrowsePage:
-    tsquery = build_tsquery(filters.q)
-    if tsquery is not None:
-        tsquery = cast(tsquery, TSQUERY)
-    near = filters.near
-    if filters.sort == "relevance" and tsquery is not None:
-        sort_key: ColumnElement[Any] = func.ts_rank(ServiceListing.search_vector, tsquery)
-        descending = True
-    elif filters.sort == "distance" and near is not None:
-        sort_key, descending = near.distance_to(ServiceListing.latitude, ServiceListing.longitude), False
-    else:
-        sort_key, descending = SORT_KEYS["newest" if filters.sort == "relevance" else filters.sort]
+@dataclass(frozen=True)
+class PageStatement:
+    """The page's one statement and what reading its rows needs: built for one shape of filters (which of them
+    are set, the keyword's form, the cursor's sort and direction, the state of the cached counts)."""
 
+    statement: Select[Any]
+    counting: CountsQuery | None  # the counts ride in the statement (they were not cached)
+    ranks_candidates: bool  # relevance ranks a candidate set, not every match
+    broad: BroadSearch | None
+    descending: bool  # the order the statement returns rows in
+
+
+def browse(filters: BrowseFilters) -> BrowsePage:
     backwards = filters.before is not None
     cursor = filters.before if backwards else filters.after
-    walk_descending = descending != backwards
     slot = counts_slot(filters)
     cached = CategoryCounts.unpacked(slot.counts) if slot.counts is not None else None
-    # Exactly counted matches are few enough to rank them all; otherwise the keyword may be broad.
-    broad = (
-        broad_search(filters, tsquery)
-        if tsquery is not None and (cached is None or cached.estimated)
-        else None
-    )
-    # Uncached counts are taken in the page's own statement (one round trip).
-    counting = counts_query(filters, tsquery, broad) if cached is None else None
-    # Ranking every match of a keyword with many matches is what cost 200 ms: rank the newest matches of a broad
-    # keyword, and past the exact-count limit the matches the capped count read (marketplace.browse.broad).
-    candidates = None
-    if filters.sort == "relevance" and broad is not None:
-        capped = (
-            counting.first_matches
-            if counting is not None
-            else first_matches(filters, tsquery, broad).cte("capped")
-        )
-        candidates = _ranked_candidates(filters, tsquery, broad, capped)
-    page_ids = _page_ids(filters, tsquery, sort_key, candidates, cursor, walk_descending)
-
-    listed = (
-        select(
-            ServiceListing.id,
-            ServiceListing.title,
-            func.left(ServiceListing.description, EXCERPT_LENGTH + 1).label("excerpt"),
-            ServiceListing.category,
-            ServiceListing.price_cents,
-            ServiceListing.price_type,
-            ServiceListing.currency,
-            ServiceListing.city,
-            ServiceListing.state,
-            ServiceListing.tags,
-            ServiceListing.provider_user_id,
-            FIRST_CARD_PATH.label("photo"),
-            MarketplaceUser.display_name.label("provider_name"),
-            func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
-            # The provider's rating: two counters the database keeps (ProviderStats), one primary-key probe
-            # per row of the page, in this same statement.
-            ProviderStats.review_count,
-            ProviderStats.rating_sum,
-            page_ids.c.sort_key,
-            page_ids.c.sort_text,
-            (
-                near.distance_to(ServiceListing.latitude, ServiceListing.longitude)
-                if near is not None
-                else null()
-            ).label("distance"),
-        )
-        .join(page_ids, page_ids.c.id == ServiceListing.id)
-        .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
-        .outerjoin(ProviderStats, ProviderStats.provider_user_id == ServiceListing.provider_user_id)
-    )
-    if counting is None:
-        listing_rows = db.session.execute(listed.order_by(*_in_order(page_ids.c, walk_descending))).all()
+    built, values = page_statement(filters, None if cached is None else cached.estimated)
+    if built.counting is None:
+        listing_rows = db.session.execute(built.statement, values).all()
         counted = cached or CategoryCounts({}, estimated=False)
     else:
-        listing_rows, count_rows, is_broad = _rows_with_counts(
-            listed.subquery("listed"), counting, walk_descending
-        )
-        counted = counting.tally(count_rows, is_broad)
+        result = db.session.execute(built.statement, values).all()
+        listing_rows = [row for row in result if row.id is not None]
+        counted = built.counting.tally(json.loads(result[0].category_counts or "[]"), bool(result[0].broad))
         slot.fill(counted.packed())
     counts = counted.by_category
+    broad = built.broad
+    candidates = True if built.ranks_candidates else None
 
     has_more = len(listing_rows) > PAGE_SIZE
     listing_rows = listing_rows[:PAGE_SIZE]
@@ -293,6 +268,106 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     )
 
 
+def page_statement(
+    filters: BrowseFilters, counts_estimated: bool | None
+) -> tuple[PageStatement, dict[str, Any]]:
+    """The page's statement and the values to run it with: built once per shape of filters
+    (marketplace.browse.shapes), or for these values themselves when a buyer's location shapes the SQL."""
+    parts = tsquery_parts(filters.q)
+    if filters.near is not None:
+        return _build(filters, parts, counts_estimated), {}
+    shape, values = shape_of(
+        filters, parts.kind if parts else None, parts.head if parts else None, parts.prefix if parts else None
+    )
+    return _built_for_shape(shape, counts_estimated, _limits()), values
+
+
+def _limits() -> tuple[Any, ...]:
+    """The settings a built statement holds, so a changed setting gets a statement of its own."""
+    return (exact_count_limit(), current_app.config.get("LISTING_COUNT_SAMPLE_PERCENT"), broad_limits())
+
+
+@lru_cache(maxsize=512)
+def _built_for_shape(shape: Shape, counts_estimated: bool | None, _limits: tuple[Any, ...]) -> PageStatement:
+    head, prefix = shape.placeholder_tsquery()
+    parts = TsqueryParts(shape.tsquery_kind, head, prefix) if shape.tsquery_kind is not None else None
+    built = _build(shape.placeholder_filters(), parts, counts_estimated)
+    return replace(built, statement=prebuilt(bound_by_name(built.statement)))
+
+
+def _build(
+    filters: BrowseFilters, parts: TsqueryParts | None, counts_estimated: bool | None
+) -> PageStatement:
+    """The page's statement for these filters. `counts_estimated`: None when the counts are not cached (they are
+    counted in this statement), else whether the cached ones are estimates."""
+    tsquery = cast(tsquery_expression(parts), TSQUERY) if parts is not None else None
+    near = filters.near
+    if filters.sort == "relevance" and tsquery is not None:
+        sort_key: ColumnElement[Any] = func.ts_rank(ServiceListing.search_vector, tsquery)
+        descending = True
+    elif filters.sort == "distance" and near is not None:
+        sort_key, descending = near.distance_to(ServiceListing.latitude, ServiceListing.longitude), False
+    else:
+        sort_key, descending = SORT_KEYS["newest" if filters.sort == "relevance" else filters.sort]
+
+    backwards = filters.before is not None
+    cursor = filters.before if backwards else filters.after
+    walk_descending = descending != backwards
+    # Exactly counted matches are few enough to rank them all; otherwise the keyword may be broad.
+    broad = broad_search(filters, tsquery) if tsquery is not None and counts_estimated is not False else None
+    # Uncached counts are taken in the page's own statement (one round trip).
+    counting = counts_query(filters, tsquery, broad) if counts_estimated is None else None
+    # Ranking every match of a keyword with many matches is what cost 200 ms: rank the newest matches of a broad
+    # keyword, and past the exact-count limit the matches the capped count read (marketplace.browse.broad).
+    candidates = None
+    if filters.sort == "relevance" and broad is not None:
+        capped = (
+            counting.first_matches
+            if counting is not None
+            else first_matches(filters, tsquery, broad).cte("capped")
+        )
+        candidates = _ranked_candidates(filters, tsquery, broad, capped)
+    page_ids = _page_ids(filters, tsquery, sort_key, candidates, cursor, walk_descending)
+
+    listed = (
+        select(
+            ServiceListing.id,
+            ServiceListing.title,
+            func.left(ServiceListing.description, EXCERPT_LENGTH + 1).label("excerpt"),
+            ServiceListing.category,
+            ServiceListing.price_cents,
+            ServiceListing.price_type,
+            ServiceListing.currency,
+            ServiceListing.city,
+            ServiceListing.state,
+            ServiceListing.tags,
+            ServiceListing.provider_user_id,
+            FIRST_CARD_PATH.label("photo"),
+            MarketplaceUser.display_name.label("provider_name"),
+            func.coalesce(MarketplaceUser.tenant_verified, False).label("provider_verified"),
+            # The provider's rating: two counters the database keeps (ProviderStats), one primary-key probe
+            # per row of the page, in this same statement.
+            ProviderStats.review_count,
+            ProviderStats.rating_sum,
+            page_ids.c.sort_key,
+            page_ids.c.sort_text,
+            (
+                near.distance_to(ServiceListing.latitude, ServiceListing.longitude)
+                if near is not None
+                else null()
+            ).label("distance"),
+        )
+        .join(page_ids, page_ids.c.id == ServiceListing.id)
+        .join(MarketplaceUser, ServiceListing.provider_user_id == MarketplaceUser.id)
+        .outerjoin(ProviderStats, ProviderStats.provider_user_id == ServiceListing.provider_user_id)
+    )
+    if counting is None:
+        statement = listed.order_by(*_in_order(page_ids.c, walk_descending))
+    else:
+        statement = _with_counts(listed.subquery("listed"), counting, walk_descending)
+    return PageStatement(statement, counting, candidates is not None, broad, walk_descending)
+
+
 def _ranked_among(broad: BroadSearch | None, counted: CategoryCounts) -> int | None:
     if counted.broad and broad is not None:
         return broad.limits.candidates
@@ -328,9 +403,7 @@ def _ranked_candidates(filters: BrowseFilters, tsquery: Any, broad: BroadSearch,
     return newest.union_all(first_found, every_match).cte("candidates")
 
 
-def _rows_with_counts(
-    listed: Subquery, counting: CountsQuery, descending: bool
-) -> tuple[list[Row[Any]], list, bool]:
+def _with_counts(listed: Subquery, counting: CountsQuery, descending: bool) -> Select[Any]:
     """The page's rows, the counting rows (sampled, category, count) and whether the keyword was broad, in one
     statement: the latter two as columns on every row, and on a single row of NULLs when the page is empty."""
     counted = counting.rows.subquery("counted")
@@ -340,15 +413,10 @@ def _rows_with_counts(
         cast(func.json_agg(func.json_build_array(*counted.c)), Text).label("category_counts"),
         is_broad.label("broad"),
     ).subquery("facet_counts")
-    result = db.session.execute(
+    return (
         select(facet_counts.c.category_counts, facet_counts.c.broad, listed)
         .select_from(facet_counts.outerjoin(listed, true()))
         .order_by(*_in_order(listed.c, descending))
-    ).all()
-    return (
-        [row for row in result if row.id is not None],
-        json.loads(result[0].category_counts or "[]"),
-        bool(result[0].broad),
     )
 
 
