@@ -35,7 +35,8 @@ _GRANTS = (
 )
 
 
-def _libpq(url: str) -> str:
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as psycopg.connect takes it (no driver suffix, password kept)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -44,7 +45,7 @@ def provision_app_role(owner_url: str, role: str = APP_ROLE) -> str:
     migrations, and may create roles); return the SQLAlchemy URL of the same database as `role`.
 
     For the embedded server and the tests, where local connections are trusted: the role has no password."""
-    with psycopg.connect(_libpq(owner_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(owner_url), autocommit=True) as conn:
         owner, database = conn.execute("SELECT current_user, current_database()").fetchone()  # type: ignore[misc]
         names = {
             "role": sql.Identifier(role),

@@ -20,7 +20,3 @@ def owner_url() -> str:
 
         return start_embedded_postgres(Path(BENCH_PGDATA), database="breeder_bench")
     return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-
-
-def libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import psycopg
 
-from bench.common import libpq
+from app.database_roles import libpq_url
 from models.scoping import _APPLY
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string(
@@ -55,7 +55,7 @@ def make_app(plan: dict[str, list[Any]], database_url: str) -> Callable[..., Ite
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"no such page\n"]
         if getattr(local, "connection", None) is None or local.connection.closed:
-            local.connection = psycopg.connect(libpq(database_url))
+            local.connection = psycopg.connect(libpq_url(database_url))
         body = render(local.connection, page, plan[page])
         start_response(
             "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]

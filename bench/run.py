@@ -30,10 +30,10 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT
-from app.database_roles import provision_app_role
+from app.database_roles import libpq_url, provision_app_role
 from bench import report, targets, wrk
 from bench.browser import PROXY_HEADERS, Browser
-from bench.common import libpq, owner_url
+from bench.common import owner_url
 from bench.pages import CLIENT, Page, deepest_invoices_path, pages, signed_in_browsers
 from bench.servers import Server, rss_mb
 
@@ -91,7 +91,7 @@ def machine(owner: str) -> dict[str, Any]:
         platform.processor(),
     )
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    with psycopg.connect(libpq(owner)) as conn:
+    with psycopg.connect(libpq_url(owner)) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     return {
         "cpu": model,
@@ -208,7 +208,7 @@ def main() -> None:
 
 
 def _count(owner: str, table: str) -> int:
-    with psycopg.connect(libpq(owner)) as conn:
+    with psycopg.connect(libpq_url(owner)) as conn:
         # The planner's estimate: an exact count of 10,000,000 messages would take longer than a page's bench.
         return int(conn.execute("SELECT reltuples FROM pg_class WHERE relname = %s", (table,)).fetchone()[0])  # type: ignore[index]
 

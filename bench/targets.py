@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from app.database_roles import libpq_url
 from app.scale_seed import (
     HEAVY_BUYER_EMAIL,
     HEAVY_CLIENT_EMAIL,
@@ -20,7 +21,6 @@ from app.scale_seed import (
     STAGES,
 )
 from app.scale_seed.loader import connect
-from bench.common import libpq
 from marketplace.browse.forms import Cursor
 from models.billing import CLIENT_VISIBLE_STATUSES
 
@@ -58,12 +58,12 @@ def _one(conn: psycopg.Connection, sql: str, *params: object) -> tuple:
 
 def seeded(owner_url: str) -> bool:
     """Every stage of seed-scale loaded; after an interrupted run, False, and seed-scale resumes it."""
-    with connect(libpq(owner_url)) as conn:
+    with connect(libpq_url(owner_url)) as conn:
         return all(stage.loaded(conn) for stage in STAGES)
 
 
 def find(owner_url: str) -> Targets:
-    with psycopg.connect(libpq(owner_url)) as conn:
+    with psycopg.connect(libpq_url(owner_url)) as conn:
         conn.execute("SELECT set_config('app.cross_tenant', 'bench looks for its data', false)")
         seller, buyer = (
             _one(conn, 'SELECT id FROM "MarketplaceUser" WHERE email = %s', email)[0]

@@ -28,7 +28,7 @@ from app.scale_seed import (
     words,
 )
 from app.scale_seed.listings import is_broad_match
-from marketplace.browse.queries import build_tsquery
+from marketplace.browse.keywords import build_tsquery
 from models import MarketplaceUser, ServiceListing
 from tests.conftest import FreshContextClient, csrf_token_from
 from tests.dbserver import scratch_app

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.engine import make_url
 
+from app.database_roles import libpq_url
 from app.passwords import hash_password
 from app.scale_seed import (
     BROAD_QUERY,
@@ -35,7 +35,7 @@ def _owner_url() -> str:
                 "nothing was written."
             )
         url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_url(url)
 
 
 @click.command("seed-scale")

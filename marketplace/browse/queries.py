@@ -9,7 +9,6 @@ page of one set of filters.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -49,6 +48,7 @@ from marketplace.browse.facets import (
     first_matches,
 )
 from marketplace.browse.forms import BrowseFilters, Cursor
+from marketplace.browse.keywords import TsqueryParts, tsquery_expression, tsquery_parts
 from marketplace.browse.location import distance_label
 from marketplace.browse.shapes import Shape, bound_by_name, shape_of
 from marketplace.listings.photos import FIRST_CARD_PATH
@@ -56,9 +56,7 @@ from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 from models.scoping import prebuilt
 
 PAGE_SIZE = 20
-TEXT_CONFIG = "english"
 EXCERPT_LENGTH = 180
-WORD_RE = re.compile(r"[^\W_]+")
 
 # The same expressions as the partial indexes of revision 0006, so each sort order is an index walk.
 SORT_KEYS: dict[str, tuple[ColumnElement[Any], bool]] = {
@@ -69,56 +67,6 @@ SORT_KEYS: dict[str, tuple[ColumnElement[Any], bool]] = {
     ),
     "price_desc": (func.coalesce(ServiceListing.price_cents, literal_column("'-1'::bigint")), True),
 }
-
-
-def _websearch(text: str) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(TEXT_CONFIG, text)
-
-
-@dataclass(frozen=True)
-class TsqueryParts:
-    """A keyword's tsquery, as websearch text (`head`) and a prefix query of the last word (`prefix`)."""
-
-    kind: str  # "web": head alone; "prefix": prefix alone; "and": head && prefix; "or": head || prefix
-    head: str | None
-    prefix: str | None
-
-
-def tsquery_parts(q: str) -> TsqueryParts | None:
-    """websearch_to_tsquery syntax ("phrases", or, -exclude), with the last word matched as a prefix while
-    the visitor is still typing it. The prefix part is built only from letters and digits, so no input can
-    make to_tsquery raise."""
-    q = q.strip()
-    if not q:
-        return None
-    head, _, last = q.rpartition(" ")
-    if last.startswith("-") or '"' in last or last.lower() == "or" or q.count('"') % 2:
-        return TsqueryParts("web", q, None)
-    lexemes = WORD_RE.findall(last.lower())
-    if not lexemes:
-        return TsqueryParts("web", q, None)
-    prefix = " & ".join(f"{lexeme}:*" for lexeme in lexemes)
-    head = head.strip()
-    if not head:
-        return TsqueryParts("prefix", None, prefix)
-    if head.lower() == "or" or head.lower().endswith(" or"):
-        earlier = head[:-2].strip()
-        return TsqueryParts("or", earlier, prefix) if earlier else TsqueryParts("prefix", None, prefix)
-    return TsqueryParts("and", head, prefix)
-
-
-def tsquery_expression(parts: TsqueryParts) -> ColumnElement[Any]:
-    if parts.kind == "web":
-        return _websearch(parts.head or "")
-    prefix = func.to_tsquery(TEXT_CONFIG, parts.prefix)
-    if parts.kind == "prefix":
-        return prefix
-    return _websearch(parts.head or "").op("||" if parts.kind == "or" else "&&")(prefix)
-
-
-def build_tsquery(q: str) -> ColumnElement[Any] | None:
-    parts = tsquery_parts(q)
-    return tsquery_expression(parts) if parts is not None else None
 
 
 def _public_listings(conditions: list[ColumnElement[bool]]) -> Select[Any]:
@@ -196,7 +144,6 @@ class PageStatement:
     counting: CountsQuery | None  # the counts ride in the statement (they were not cached)
     ranks_candidates: bool  # relevance ranks a candidate set, not every match
     broad: BroadSearch | None
-    descending: bool  # the order the statement returns rows in
 
 
 def browse(filters: BrowseFilters) -> BrowsePage:
@@ -214,8 +161,6 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         counted = built.counting.tally(json.loads(result[0].category_counts or "[]"), bool(result[0].broad))
         slot.fill(counted.packed())
     counts = counted.by_category
-    broad = built.broad
-    candidates = True if built.ranks_candidates else None
 
     has_more = len(listing_rows) > PAGE_SIZE
     listing_rows = listing_rows[:PAGE_SIZE]
@@ -263,8 +208,8 @@ def browse(filters: BrowseFilters) -> BrowsePage:
         previous_cursor,
         first,
         estimated=counted.estimated,
-        ranked_among=_ranked_among(broad, counted) if candidates is not None else None,
-        ranked_newest=candidates is not None and counted.broad,
+        ranked_among=_ranked_among(built.broad, counted) if built.ranks_candidates else None,
+        ranked_newest=built.ranks_candidates and counted.broad,
     )
 
 
@@ -276,9 +221,7 @@ def page_statement(
     parts = tsquery_parts(filters.q)
     if filters.near is not None:
         return _build(filters, parts, counts_estimated), {}
-    shape, values = shape_of(
-        filters, parts.kind if parts else None, parts.head if parts else None, parts.prefix if parts else None
-    )
+    shape, values = shape_of(filters, parts)
     return _built_for_shape(shape, counts_estimated, _limits()), values
 
 
@@ -289,9 +232,7 @@ def _limits() -> tuple[Any, ...]:
 
 @lru_cache(maxsize=512)
 def _built_for_shape(shape: Shape, counts_estimated: bool | None, _limits: tuple[Any, ...]) -> PageStatement:
-    head, prefix = shape.placeholder_tsquery()
-    parts = TsqueryParts(shape.tsquery_kind, head, prefix) if shape.tsquery_kind is not None else None
-    built = _build(shape.placeholder_filters(), parts, counts_estimated)
+    built = _build(shape.placeholder_filters(), shape.placeholder_parts(), counts_estimated)
     return replace(built, statement=prebuilt(bound_by_name(built.statement)))
 
 
@@ -365,7 +306,7 @@ def _build(
         statement = listed.order_by(*_in_order(page_ids.c, walk_descending))
     else:
         statement = _with_counts(listed.subquery("listed"), counting, walk_descending)
-    return PageStatement(statement, counting, candidates is not None, broad, walk_descending)
+    return PageStatement(statement, counting, candidates is not None, broad)
 
 
 def _ranked_among(broad: BroadSearch | None, counted: CategoryCounts) -> int | None:

@@ -18,6 +18,7 @@ from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.sql import visitors
 
 from marketplace.browse.forms import BrowseFilters, Cursor
+from marketplace.browse.keywords import TsqueryParts
 
 # Values no visitor's filter takes, so each marks exactly the places its field's value goes.
 _TEXT = {
@@ -61,23 +62,20 @@ class Shape:
             before=cursor if self.backwards else None,
         )
 
-    def placeholder_tsquery(self) -> tuple[str | None, str | None]:
-        """(head, prefix) placeholders for the keyword's form (marketplace.browse.queries.TsqueryParts)."""
+    def placeholder_parts(self) -> TsqueryParts | None:
         if self.tsquery_kind is None:
-            return None, None
+            return None
         head = _TEXT["q_head"] if self.tsquery_kind != "prefix" else None
         prefix = _TEXT["q_prefix"] if self.tsquery_kind != "web" else None
-        return head, prefix
+        return TsqueryParts(self.tsquery_kind, head, prefix)
 
 
-def shape_of(
-    filters: BrowseFilters, tsquery_kind: str | None, head: str | None, prefix: str | None
-) -> tuple[Shape, dict[str, Any]]:
+def shape_of(filters: BrowseFilters, parts: TsqueryParts | None) -> tuple[Shape, dict[str, Any]]:
     """The filters' shape, and their values by bind name."""
     cursor = filters.before or filters.after
     shape = Shape(
         sort=filters.sort,
-        tsquery_kind=tsquery_kind,
+        tsquery_kind=parts.kind if parts is not None else None,
         category=bool(filters.category),
         state=bool(filters.state),
         price_type=bool(filters.price_type),
@@ -92,22 +90,24 @@ def shape_of(
         "price_type": filters.price_type or None,
         "min_cents": filters.min_cents,
         "max_cents": filters.max_cents,
-        "q_head": head,
-        "q_prefix": prefix,
+        "q_head": parts.head if parts is not None else None,
+        "q_prefix": parts.prefix if parts is not None else None,
         "cursor_key": cursor.key if cursor is not None else None,
         "cursor_id": cursor.listing_id if cursor is not None else None,
     }
     return shape, {f"browse_{name}": value for name, value in given.items() if value is not None}
 
 
+def is_placeholder(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and value in _NAMES
+
+
 def bound_by_name(statement: Any) -> Any:
     """The statement with every placeholder value replaced by its named bind parameter."""
 
     def named(element: Any) -> Any:
-        if isinstance(element, BindParameter) and not element.callable:
-            value = element.value
-            if isinstance(value, (str, int)) and not isinstance(value, bool) and value in _NAMES:
-                return bindparam(_NAMES[value], type_=element.type)
+        if isinstance(element, BindParameter) and not element.callable and is_placeholder(element.value):
+            return bindparam(_NAMES[element.value], type_=element.type)
         return None
 
     return visitors.replacement_traverse(statement, {}, named)

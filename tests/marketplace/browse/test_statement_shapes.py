@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import Near
 from marketplace.browse.queries import page_statement
-from marketplace.browse.shapes import _NAMES
+from marketplace.browse.shapes import is_placeholder
 from tests.factories import ServiceListingFactory
 from tests.marketplace.browse.results_pages import get_page
 
@@ -60,7 +60,7 @@ def test_no_shape_sends_a_placeholder_and_every_value_has_its_bind(app):
             )
             built, values = page_statement(filters, counts_estimated)
             compiled = built.statement.compile(dialect=postgresql.psycopg.dialect())
-            placeholders = [value for value in compiled.params.values() if _is_placeholder(value)]
+            placeholders = [value for value in compiled.params.values() if is_placeholder(value)]
             assert not placeholders, (filters, placeholders)
             assert set(values) <= set(compiled.params), (filters, values)
 
@@ -73,7 +73,3 @@ def test_a_buyers_location_gets_a_statement_built_for_it(app):
         second, _ = page_statement(BrowseFilters(near=austin, sort="distance"), None)
     assert first_values == {}  # nothing bound by name: the statement holds this location's own box
     assert first.statement is not second.statement
-
-
-def _is_placeholder(value: object) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool) and value in _NAMES
