@@ -5,13 +5,19 @@ listings, and no placeholder ever reaches the database."""
 from __future__ import annotations
 
 import itertools
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.dialects import postgresql
 
+from app.extensions import db
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.location import Near
 from marketplace.browse.queries import page_statement
 from marketplace.browse.shapes import is_placeholder
+from tests.dbserver import scratch_app
 from tests.factories import ServiceListingFactory
 from tests.marketplace.browse.results_pages import get_page
 
@@ -73,3 +79,27 @@ def test_a_buyers_location_gets_a_statement_built_for_it(app):
         second, _ = page_statement(BrowseFilters(near=austin, sort="distance"), None)
     assert first_values == {}  # nothing bound by name: the statement holds this location's own box
     assert first.statement is not second.statement
+
+
+def test_25_parallel_searches_on_one_shape_each_get_their_own_states_listings(pg_server_url: str):
+    """The shared statement under concurrent requests: 25 threads at once, five states, one shape; each page
+    lists its own state's listings only."""
+    states = ["TX", "OR", "VT", "ME", "NM"]
+    with scratch_app(pg_server_url, f"breeder_shapes_{os.getpid()}") as app:
+        with app.app_context():
+            for state in states:
+                ServiceListingFactory(title=f"Parallel shape {state}", state=state)
+            db.session.commit()
+            db.session.remove()
+        clients = [app.test_client() for _ in range(25)]
+        wanted = [states[number % len(states)] for number in range(25)]
+        start = threading.Barrier(25)
+
+        def search(client, state: str) -> str:
+            start.wait()
+            return client.get(f"/listings?q=parallel&state={state}").get_data(as_text=True)
+
+        with ThreadPoolExecutor(max_workers=25) as pool:
+            pages = list(pool.map(search, clients, wanted))
+    for state, page in zip(wanted, pages, strict=True):
+        assert re.findall(r"Parallel shape [A-Z]{2}", page) == [f"Parallel shape {state}"]
