@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, url_for
+from flask import Flask, current_app, request, url_for
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from app.extensions import htmx
 from app.local_time import format_local_date, format_local_time
@@ -53,8 +56,46 @@ def id_links(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
     return lambda id_: f"{head}{int(id_)}{tail}"
 
 
+# What url_for leaves unescaped in a query string (werkzeug.urls: the WHATWG's percent-encode set).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def with_query(path: str, args: Mapping[str, str]) -> str:
+    """`path` with `args` as its query string, encoded as url_for encodes them: for a page's many links to one
+    route (the browser's category chips), whose path is built once."""
+    return f"{path}?{urlencode(list(args.items()), safe=_QUERY_SAFE)}" if args else path
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=…), which every page asks for its stylesheets and scripts: built once per file
+    (and per mount point, should the app be served under a prefix)."""
+    return _static_url(request.script_root, current_app.static_url_path, filename)
+
+
+@lru_cache(maxsize=256)
+def _static_url(_script_root: str, _static_path: str | None, filename: str) -> str:
+    return url_for("static", filename=filename)
+
+
+def select_options(options: Mapping[str, str], selected: str | None) -> Markup:
+    """A <select>'s <option>s, the one chosen marked: the same few lists (fifty states…) on every page of the
+    browser, so each list is escaped and joined once per choice, not per request."""
+    return _options_html(tuple(options.items()), selected)
+
+
+@lru_cache(maxsize=1024)
+def _options_html(options: tuple[tuple[str, str], ...], selected: str | None) -> Markup:
+    option = Markup('<option value="{}"{}>{}</option>')
+    return Markup("").join(
+        option.format(key, Markup(" selected") if key == selected else "", text) for key, text in options
+    )
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["id_links"] = id_links
+    app.jinja_env.globals["select_options"] = select_options
+    app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["with_query"] = with_query
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["local_time"] = format_local_time

@@ -8,7 +8,8 @@
 4. bench/results/<date>.json, .md and .png, and docs/performance.md's latest table; the table is printed too.
 
 Settings: BENCH_DATABASE_URL, BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2), BENCH_SEED_ARGS, BENCH_REDIS_URL,
-BENCH_NARROW_QUERY, BENCH_DEEP_ROWS; WEB_CONCURRENCY and the other gunicorn.conf.py settings pass through.
+BENCH_NARROW_QUERY, BENCH_DEEP_ROWS, BENCH_PAGES (some pages by name, comma-separated: a trial run, printed and not
+written to bench/results or the docs); WEB_CONCURRENCY and the other gunicorn.conf.py settings pass through.
 """
 
 from __future__ import annotations
@@ -114,6 +115,16 @@ def record_statements(
     return {page.name: capture(app, page.path, browsers[page.who].headers()) for page in chosen}
 
 
+def chosen_pages(every_page: list[Page]) -> list[Page]:
+    """The pages BENCH_PAGES names, in the bench's order; every page when it is unset."""
+    names = [name.strip() for name in os.environ.get("BENCH_PAGES", "").split(",") if name.strip()]
+    unknown = sorted(set(names) - {page.name for page in every_page})
+    if unknown:
+        known = ", ".join(page.name for page in every_page)
+        raise SystemExit(f"Error: BENCH_PAGES names no page {', '.join(unknown)}; the pages are {known}")
+    return [page for page in every_page if not names or page.name in names]
+
+
 def drive(server: Server, path: str, headers: dict[str, str], seconds: float, what: str) -> wrk.Load:
     load = wrk.run(server.url + path, headers, seconds)
     if load.non_2xx or load.socket_errors:
@@ -138,7 +149,7 @@ def main() -> None:
         app_server.wait_ready("/")
         browsers = signed_in_browsers(app_server.url, found.tenant_slug)
         invoices = f"/portal/{found.tenant_slug}/invoices"
-        chosen = pages(found, deepest_invoices_path(browsers[CLIENT], invoices, found.invoices))
+        chosen = chosen_pages(pages(found, deepest_invoices_path(browsers[CLIENT], invoices, found.invoices)))
         statements = record_statements(env, chosen, browsers)
         plan_path = work / "raw-plan.pickle"
         plan_path.write_bytes(pickle.dumps(statements))
@@ -199,10 +210,13 @@ def main() -> None:
         app_server.stop()
         if raw_server is not None:
             raw_server.stop()
-    paths = report.write(results)
-    report.update_doc(results, paths["chart"])
     print()
     print(report.markdown(results))
+    if os.environ.get("BENCH_PAGES"):
+        print("A trial run of some pages (BENCH_PAGES): nothing written.")
+        return
+    paths = report.write(results)
+    report.update_doc(results, paths["chart"])
     written = [str(path.relative_to(PROJECT_ROOT)) for path in paths.values()]
     print("Written: " + ", ".join([*written, "docs/performance.md"]))
 

@@ -18,6 +18,7 @@ database still shows the bound tenant's rows, and none when nothing is bound; on
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -141,7 +142,25 @@ def each_step_in_tenant(tenant_id: int, items: Iterable[T]) -> Iterator[T]:
 
 
 def _reads_tenant_owned_rows(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantOwned) for mapper in state.all_mappers)
+    if state.execution_options.get(PREBUILT, False):
+        # Finding a statement's entities walks all its columns: once per statement built once.
+        return _prebuilt_reads_tenant_owned_rows(state.statement, state)
+    return _any_tenant_owned(state.all_mappers)
+
+
+def _any_tenant_owned(mappers: Iterable[Any]) -> bool:
+    return any(issubclass(mapper.class_, TenantOwned) for mapper in mappers)
+
+
+# Weak: a statement dropped from its own cache (the browser's LRU of shapes) takes its answer with it.
+_tenant_owned_by_prebuilt: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _prebuilt_reads_tenant_owned_rows(statement: Any, state: ORMExecuteState) -> bool:
+    known = _tenant_owned_by_prebuilt.get(statement)
+    if known is None:
+        known = _tenant_owned_by_prebuilt[statement] = _any_tenant_owned(state.all_mappers)
+    return known
 
 
 # One option object for every statement: it holds no per-request value, and building it is not free.

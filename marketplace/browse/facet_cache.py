@@ -47,6 +47,9 @@ class CountsCache(Protocol):
 
     def get(self, generation: int, key: str) -> Counts | None: ...
 
+    def read(self, key: str) -> tuple[int | None, Counts | None]:
+        """The current generation and key's counts if they are of it, in one round trip."""
+
     def put(self, generation: int, key: str, counts: Counts) -> None: ...
 
     def invalidate(self) -> None: ...
@@ -83,6 +86,10 @@ class LocalCountsCache:
             self._entries.move_to_end(key)
             return dict(counts)
 
+    def read(self, key: str) -> tuple[int, Counts | None]:
+        generation = self._generation
+        return generation, self.get(generation, key)
+
     def put(self, generation: int, key: str, counts: Counts) -> None:
         with self._lock:
             if generation != self._generation:
@@ -99,36 +106,53 @@ class LocalCountsCache:
 
 
 class RedisCountsCache:
-    """Entries shared by every worker; an entry's key carries its generation, so a bump orphans all of them."""
+    """Entries shared by every worker. An entry holds the generation it was counted in, and is read in the same
+    round trip as the current generation (one MGET), so a bump makes every older entry unreadable."""
+
+    # One hash tag, so the generation and the entries share a slot should Redis be a cluster.
+    _GENERATION = f"{{{REDIS_PREFIX}}}:generation"
 
     def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
         self._client = client
         self._ttl = max(1, int(ttl_seconds))
 
+    @staticmethod
+    def _entry(key: str) -> str:
+        return f"{{{REDIS_PREFIX}}}:entry:{key}"
+
     def generation(self) -> int | None:
         try:
-            raw = self._client.get(f"{REDIS_PREFIX}:generation")
+            return int(self._client.get(self._GENERATION) or 0)
         except redis.RedisError:
             log.warning("listing counts cache unreachable; counting without it", exc_info=True)
             return None
-        return int(raw or 0)
 
     def get(self, generation: int, key: str) -> Counts | None:
+        current, counts = self.read(key)
+        return counts if current == generation else None
+
+    def read(self, key: str) -> tuple[int | None, Counts | None]:
         try:
-            raw = self._client.get(f"{REDIS_PREFIX}:{generation}:{key}")
+            raw_generation, raw_entry = self._client.mget(self._GENERATION, self._entry(key))
         except redis.RedisError:
-            return None
-        return json.loads(raw) if raw else None
+            log.warning("listing counts cache unreachable; counting without it", exc_info=True)
+            return None, None
+        generation = int(raw_generation or 0)
+        entry = json.loads(raw_entry) if raw_entry else None
+        if entry is None or entry.get("generation") != generation:
+            return generation, None
+        return generation, entry["counts"]
 
     def put(self, generation: int, key: str, counts: Counts) -> None:
+        entry = json.dumps({"generation": generation, "counts": counts})
         try:
-            self._client.set(f"{REDIS_PREFIX}:{generation}:{key}", json.dumps(counts), ex=self._ttl)
+            self._client.set(self._entry(key), entry, ex=self._ttl)
         except redis.RedisError:
             log.warning("could not store listing counts", exc_info=True)
 
     def invalidate(self) -> None:
         try:
-            self._client.incr(f"{REDIS_PREFIX}:generation")
+            self._client.incr(self._GENERATION)
         except redis.RedisError:
             log.warning(
                 "could not invalidate listing counts; they may lag for %s s", self._ttl, exc_info=True
@@ -172,10 +196,12 @@ def counts_slot(key_parts: Hashable) -> CountsSlot:
     source = "replica" if reading_from_replica() else "primary"
     key = hashlib.sha256(json.dumps([source, key_parts]).encode()).hexdigest()
     cache: CountsCache | None = current_app.extensions.get(EXTENSION)
-    generation = cache.generation() if cache is not None else None
-    if cache is None or generation is None:
+    if cache is None:
         return CountsSlot(key)
-    return CountsSlot(key, cache, generation, cache.get(generation, key))
+    generation, counts = cache.read(key)
+    if generation is None:
+        return CountsSlot(key)
+    return CountsSlot(key, cache, generation, counts)
 
 
 def invalidate_counts() -> None:

@@ -32,6 +32,9 @@ ZIP_MESSAGE = "Enter a 5-digit ZIP code, like 75201."
 BOX_MARGIN_DEGREES = 1e-6  # so a listing exactly on the radius is never lost to rounding at the box's edge
 
 
+LOCATION_FIELDS = ("near", "within", "travel")
+
+
 class LocationForm(Form):
     """The location fields of the browser's search form (a GET form: no CSRF, nothing is saved)."""
 
@@ -116,7 +119,10 @@ def parse_location(args: MultiDict) -> tuple[Near | None, LocationInput]:
 
     An unknown ZIP or a radius outside 1-500 is a message and no location at all: results from everywhere, or
     from some other radius, would look like an answer to the question the buyer asked."""
-    form = LocationForm(formdata=MultiDict({key: args.getlist(key) for key in ("near", "within", "travel")}))
+    location_args = {key: args.getlist(key) for key in LOCATION_FIELDS if key in args}
+    if not location_args:
+        return None, LocationInput()  # most visits: no form to build and validate
+    form = LocationForm(formdata=MultiDict(location_args))
     form.validate()
     shown = LocationInput(
         near=(form.near.data or "")[:20],

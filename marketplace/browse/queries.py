@@ -51,6 +51,7 @@ from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.keywords import TsqueryParts, tsquery_expression, tsquery_parts
 from marketplace.browse.location import distance_label
 from marketplace.browse.shapes import Shape, bound_by_name, shape_of
+from marketplace.catalog import category_label, price_label
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
 from models.scoping import prebuilt
@@ -96,6 +97,15 @@ class ResultRow:
     @property
     def distance_label(self) -> str:
         return distance_label(self.distance_miles)
+
+    # Read as attributes, not called from the template: a call from Jinja costs more than the function.
+    @property
+    def category_label(self) -> str:
+        return category_label(self.category)
+
+    @property
+    def price_label(self) -> str:
+        return price_label(self.price_cents, self.price_type, self.currency)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from models import (
     linked_tenants_scope,
     tenant_scope,
 )
-from models.scoping import current_scope, current_tenant_id, each_step_in_tenant
+from models.scoping import current_scope, current_tenant_id, each_step_in_tenant, prebuilt
 from tests.cli import run_flask
 from tests.conftest import FreshContextClient, csrf_token_from
 from tests.dbserver import scratch_app
@@ -192,6 +192,17 @@ def test_a_tenant_owned_query_with_no_tenant_bound_is_refused(app: Flask, invoic
         in_request(app, "/listings", lambda: db.session.scalars(select(Party.name)).all())
     # Rows that belong to no tenant are not affected.
     assert with_nothing_bound(app, lambda: db.session.scalars(select(Tenant.id)).all())
+
+
+def test_a_prebuilt_tenant_owned_query_is_refused_on_every_run_with_no_tenant(app: Flask, invoices):
+    # The check's answer is kept per prebuilt statement: the second run must be refused as the first was.
+    statement = prebuilt(select(Invoice.id))
+    for _ in range(2):
+        with pytest.raises(TenantNotBound):
+            with_nothing_bound(app, lambda: db.session.scalars(statement).all())
+    untenanted = prebuilt(select(Tenant.id))
+    for _ in range(2):
+        assert with_nothing_bound(app, lambda: db.session.scalars(untenanted).all())
 
 
 def test_the_statement_opt_out_skips_the_orm_check_but_the_database_still_shows_nothing(app: Flask, invoices):

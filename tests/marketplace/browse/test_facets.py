@@ -197,6 +197,9 @@ def test_local_cache_drops_counts_taken_before_a_change_landed():
     cache.invalidate()  # a listing was published while the counts were being taken
     cache.put(counted_at, "key", {"grooming": 4})
     assert cache.get(cache.generation(), "key") is None
+    assert cache.read("key") == (counted_at + 1, None)
+    cache.put(counted_at + 1, "key", {"grooming": 5})
+    assert cache.read("key") == (counted_at + 1, {"grooming": 5})
 
 
 def test_local_cache_keeps_only_the_most_recently_used_entries():
@@ -247,6 +250,21 @@ def test_workers_sharing_redis_see_each_others_counts_and_invalidations(redis_ur
     assert second_worker.get(second_worker.generation(), "key") == {"grooming": 4}
     second_worker.invalidate()
     assert first_worker.get(first_worker.generation(), "key") is None
+
+
+def test_redis_reads_the_generation_and_an_entry_in_one_round_trip_and_never_an_older_generations(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    cache = RedisCountsCache(client, ttl_seconds=30)
+    counted_at = cache.generation()
+    cache.put(counted_at, "key", {"grooming": 4})
+    commands_before = client.info("stats")["total_commands_processed"]
+    assert cache.read("key") == (counted_at, {"grooming": 4})
+    # INFO itself is one command; the read is the other.
+    assert client.info("stats")["total_commands_processed"] - commands_before == 2
+    cache.invalidate()
+    assert cache.read("key") == (counted_at + 1, None)
+    cache.put(counted_at, "key", {"grooming": 5})  # counted before the change landed, stored after it
+    assert cache.read("key") == (counted_at + 1, None)
 
 
 def test_browse_page_counts_through_redis_and_sees_a_publish(app, client, redis_url):
