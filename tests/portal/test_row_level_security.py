@@ -320,6 +320,18 @@ def _backend_and_tenants() -> tuple[int, str, set[int]]:
     return backend, setting or "", invoice_tenants_by_raw_sql()
 
 
+def test_every_transaction_plans_each_statement_for_its_own_values(app: Flask):
+    # A prepared statement's generic plan took seconds for the browser's statement at scale.
+    def plan_cache_modes() -> list[str]:
+        modes = [db.session.execute(text("SHOW plan_cache_mode")).scalar_one()]
+        db.session.commit()  # a new transaction on the same connection
+        modes.append(db.session.execute(text("SHOW plan_cache_mode")).scalar_one())
+        return modes
+
+    assert in_request(app, "/listings", plan_cache_modes) == ["force_custom_plan"] * 2
+    assert with_nothing_bound(app, plan_cache_modes) == ["force_custom_plan"] * 2
+
+
 def test_a_pooled_connection_never_carries_one_requests_tenant_into_the_next(one_connection_app: Flask):
     app = one_connection_app
     tenants = _seed_two_breeders(app)
