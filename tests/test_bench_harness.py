@@ -242,3 +242,21 @@ def test_app_and_raw_are_timed_side_by_side_in_process(in_process, capsys):
     assert [timing.name for timing in timings] == ["listing", "invoice"]
     assert all(len(timing.ratios) == 2 and timing.app_cpu_ms > 0 for timing in timings)
     assert capsys.readouterr().out.count("app/raw") == 2
+
+
+def test_bench_pages_chooses_some_pages_in_the_bench_order_and_refuses_an_unknown_one(monkeypatch):
+    from bench.pages import Page
+    from bench.run import chosen_pages
+
+    every_page = [
+        Page("search_broad", "broad", "/a"),
+        Page("browse_first", "browse", "/b"),
+        Page("inbox", "i", "/c"),
+    ]
+    monkeypatch.delenv("BENCH_PAGES", raising=False)
+    assert chosen_pages(every_page) == every_page
+    monkeypatch.setenv("BENCH_PAGES", " inbox, search_broad ")
+    assert [page.name for page in chosen_pages(every_page)] == ["search_broad", "inbox"]
+    monkeypatch.setenv("BENCH_PAGES", "inbox,browse_frist")
+    with pytest.raises(SystemExit, match="browse_frist"):
+        chosen_pages(every_page)
