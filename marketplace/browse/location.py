@@ -64,11 +64,15 @@ class Near:
             latitude, longitude, literal(self.latitude, Double), literal(self.longitude, Double), type_=Double
         )
 
+    def box(self) -> tuple[tuple[float, float], list[tuple[float, float]]]:
+        """The bounding box of the circle (bounding_box)."""
+        return bounding_box(self.latitude, self.longitude, self.radius_miles)
+
     def conditions(self, listings: Any = ServiceListing) -> list[ColumnElement[bool]]:
         """Listings within the radius (and, for "travel to me", whose service area covers the distance): the box
         on indexed columns first, then the exact distance. `listings`: the columns to test, ServiceListing's own
         or a subquery's (`.c`)."""
-        (south, north), longitudes = bounding_box(self.latitude, self.longitude, self.radius_miles)
+        (south, north), longitudes = self.box()
         distance = self.distance_to(listings.latitude, listings.longitude)
         conditions = [
             listings.latitude.between(south, north),

@@ -216,11 +216,9 @@ def browse(filters: BrowseFilters) -> BrowsePage:
 def page_statement(
     filters: BrowseFilters, counts_estimated: bool | None
 ) -> tuple[PageStatement, dict[str, Any]]:
-    """The page's statement and the values to run it with: built once per shape of filters
-    (marketplace.browse.shapes), or for these values themselves when a buyer's location shapes the SQL."""
+    """The page's statement, built once per shape of filters (marketplace.browse.shapes), and the values to run
+    it with."""
     parts = tsquery_parts(filters.q)
-    if filters.near is not None:
-        return _build(filters, parts, counts_estimated), {}
     shape, values = shape_of(filters, parts)
     return _built_for_shape(shape, counts_estimated, _limits()), values
 
