@@ -1,8 +1,8 @@
 """ "Near me": a ZIP code and a radius, read from the query string, and the SQL that keeps listings within it.
 
 A search near a ZIP first keeps the listings inside a bounding box of latitude and longitude, which
-ServiceListing_location_idx (revision 0019) finds by an index range, and only then computes the exact
-great-circle distance of those few. Coordinates are ZIP centroids (models.location), so a distance is accurate
+ServiceListing_location_price_idx (revisions 0019 and 0025) finds by an index range, and only then computes the
+exact great-circle distance of those few. Coordinates are ZIP centroids (models.location), so a distance is accurate
 to the size of a ZIP area, a mile or two in a town.
 """
 
