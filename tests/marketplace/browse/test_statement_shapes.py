@@ -59,13 +59,14 @@ def test_one_statement_serves_every_value_of_a_shape_and_each_page_shows_its_own
     assert first_values[bound] != second_values[bound]
 
 
-# A centroid, a radius and how many longitude ranges its box has: none, one, two (Adak, over the 180th
-# meridian), and a pole (every longitude).
+# A centroid, a radius and how many longitude ranges its box has: none, one (Dallas; Barrow, far north), two
+# (Adak, over the 180th meridian), and one of every longitude (a circle past the pole).
 LOCATIONS = [
     None,
     DALLAS,
     Near("99546", "Adak, AK", 51.85, -177.09, 500, True),
     Near("99723", "Barrow, AK", 71.29, -156.60, 500, False),
+    Near("99723", "Near the pole", 89.5, 10.0, 100, False),  # past the pole: one range of every longitude
 ]
 
 
@@ -105,6 +106,8 @@ def test_no_shape_sends_a_placeholder_and_every_value_has_its_bind(app):
             placeholders = [value for value in compiled.params.values() if is_placeholder(value)]
             assert not placeholders, (filters, placeholders)
             assert set(values) <= set(compiled.params), (filters, values)
+            if near is not None and near.latitude > 89:
+                assert (values["browse_west_1"], values["browse_east_1"]) == (-180.0, 180.0)
             if near is not None:
                 assert values["browse_near_latitude"] == near.latitude
                 assert values["browse_radius_miles"] == near.radius_miles
