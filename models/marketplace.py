@@ -220,13 +220,14 @@ class ServiceListing(SpecTimestamps, Base):
             "provider_user_id",
             postgresql_where=text("status = 'active'"),
         ),
-        # Revision 0019: "near me" reads a latitude range, checks the longitude in the index, and, for the
-        # category counts and the distance order, needs nothing else from the table (index-only).
+        # Revisions 0019 and 0025: "near me" reads a latitude range, checks the longitude in the index, and, for
+        # the category counts and the distance order, with or without a price range, needs nothing else from the
+        # table (index-only).
         Index(
-            "ServiceListing_location_idx",
+            "ServiceListing_location_price_idx",
             "latitude",
             "longitude",
-            postgresql_include=["id", "category", "provider_user_id", "service_area_miles"],
+            postgresql_include=["id", "category", "provider_user_id", "service_area_miles", "price_cents"],
             postgresql_where=text("status = 'active'"),
         ),
     )

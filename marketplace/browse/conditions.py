@@ -23,21 +23,39 @@ def listing_conditions(
     """What the visitor asked for, on ServiceListing alone (the provider's standing is the caller's join:
     MarketplaceUser.in_good_standing, or its complement not_in_good_standing). `listings`: the columns to test,
     ServiceListing's own or those of a subquery or sample of it (`.c`), built directly rather than adapted."""
+    return located_conditions(filters, with_category=with_category, listings=listings) + row_conditions(
+        filters, tsquery, listings=listings
+    )
+
+
+def located_conditions(
+    filters: BrowseFilters, *, with_category: bool, listings: Any = ServiceListing
+) -> list[ColumnElement[bool]]:
+    """The part of listing_conditions that ServiceListing_location_price_idx answers by itself (an index-only
+    scan): active, the category, the price and the buyer's location."""
     conditions = [listings.status == ListingStatus.ACTIVE]
-    if tsquery is not None:
-        conditions.append(listings.search_vector.op("@@")(tsquery))
     if with_category and filters.category:
         conditions.append(listings.category == filters.category)
-    if filters.state:
-        conditions.append(listings.state == filters.state)
-    if filters.price_type:
-        conditions.append(listings.price_type == filters.price_type)
     if filters.min_cents is not None:
         conditions.append(listings.price_cents >= filters.min_cents)
     if filters.max_cents is not None:
         conditions.append(listings.price_cents <= filters.max_cents)
     if filters.near is not None:
         conditions.extend(filters.near.conditions(listings))
+    return conditions
+
+
+def row_conditions(
+    filters: BrowseFilters, tsquery: Any, *, listings: Any = ServiceListing
+) -> list[ColumnElement[bool]]:
+    """The rest of listing_conditions, which need the table's row: the keyword, the state and the price type."""
+    conditions = []
+    if tsquery is not None:
+        conditions.append(listings.search_vector.op("@@")(tsquery))
+    if filters.state:
+        conditions.append(listings.state == filters.state)
+    if filters.price_type:
+        conditions.append(listings.price_type == filters.price_type)
     return conditions
 
 

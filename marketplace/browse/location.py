@@ -1,8 +1,8 @@
 """ "Near me": a ZIP code and a radius, read from the query string, and the SQL that keeps listings within it.
 
 A search near a ZIP first keeps the listings inside a bounding box of latitude and longitude, which
-ServiceListing_location_idx (revision 0019) finds by an index range, and only then computes the exact
-great-circle distance of those few. Coordinates are ZIP centroids (models.location), so a distance is accurate
+ServiceListing_location_price_idx (revisions 0019 and 0025) finds by an index range, and only then computes the
+exact great-circle distance of those few. Coordinates are ZIP centroids (models.location), so a distance is accurate
 to the size of a ZIP area, a mile or two in a town.
 """
 
@@ -67,11 +67,15 @@ class Near:
             latitude, longitude, literal(self.latitude, Double), literal(self.longitude, Double), type_=Double
         )
 
+    def box(self) -> tuple[tuple[float, float], list[tuple[float, float]]]:
+        """The bounding box of the circle (bounding_box)."""
+        return bounding_box(self.latitude, self.longitude, self.radius_miles)
+
     def conditions(self, listings: Any = ServiceListing) -> list[ColumnElement[bool]]:
         """Listings within the radius (and, for "travel to me", whose service area covers the distance): the box
         on indexed columns first, then the exact distance. `listings`: the columns to test, ServiceListing's own
         or a subquery's (`.c`)."""
-        (south, north), longitudes = bounding_box(self.latitude, self.longitude, self.radius_miles)
+        (south, north), longitudes = self.box()
         distance = self.distance_to(listings.latitude, listings.longitude)
         conditions = [
             listings.latitude.between(south, north),

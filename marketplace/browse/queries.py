@@ -37,7 +37,13 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
 
 from app.extensions import db
 from marketplace.browse.broad import BroadSearch, broad_limits, broad_search
-from marketplace.browse.conditions import NEWEST_KEY, listing_conditions, public_listings
+from marketplace.browse.conditions import (
+    NEWEST_KEY,
+    listing_conditions,
+    located_conditions,
+    public_listings,
+    row_conditions,
+)
 from marketplace.browse.facets import (
     CategoryCounts,
     CountsQuery,
@@ -226,11 +232,9 @@ def browse(filters: BrowseFilters) -> BrowsePage:
 def page_statement(
     filters: BrowseFilters, counts_estimated: bool | None
 ) -> tuple[PageStatement, dict[str, Any]]:
-    """The page's statement and the values to run it with: built once per shape of filters
-    (marketplace.browse.shapes), or for these values themselves when a buyer's location shapes the SQL."""
+    """The page's statement, built once per shape of filters (marketplace.browse.shapes), and the values to run
+    it with."""
     parts = tsquery_parts(filters.q)
-    if filters.near is not None:
-        return _build(filters, parts, counts_estimated), {}
     shape, values = shape_of(filters, parts)
     return _built_for_shape(shape, counts_estimated, _limits()), values
 
@@ -383,9 +387,7 @@ def _first_position(cursor: Cursor | None, backwards: bool, has_more: bool, show
 
 def _in_order(columns: Any, descending: bool) -> tuple[ColumnElement[Any], ...]:
     """By sort key, then id, for keyset pages."""
-    if descending:
-        return (columns.sort_key.desc(), columns.id.desc())
-    return (columns.sort_key, columns.id)
+    return _ordered(columns.sort_key, columns.id, descending)
 
 
 def _page_ids(
@@ -398,6 +400,8 @@ def _page_ids(
 ) -> Subquery:
     """Ids and sort keys of this page (plus one, to know whether there is a next), from the listings or from
     the ranked candidates of a broad search."""
+    if matches is None and filters.sort == "distance" and tsquery is None:
+        return _nearest_page_ids(filters, sort_key, cursor, descending)
     if matches is None:
         page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
             ServiceListing.id.label("id"), sort_key.label("sort_key")
@@ -410,11 +414,45 @@ def _page_ids(
         key, listing_id = matches.c.sort_key, matches.c.id
     page_query = page_query.add_columns(cast(key, Text).label("sort_text"))
     if cursor is not None:
-        here = tuple_(key, listing_id)
-        there = tuple_(cast(literal(cursor.key), KEY_TYPES[cursor.sort]), literal(cursor.listing_id))
-        page_query = page_query.where(here < there if descending else here > there)
-    ordered = (key.desc(), listing_id.desc()) if descending else (key, listing_id)
-    return page_query.order_by(*ordered).limit(PAGE_SIZE + 1).subquery("page")
+        page_query = page_query.where(_beyond(cursor, key, listing_id, descending))
+    return page_query.order_by(*_ordered(key, listing_id, descending)).limit(PAGE_SIZE + 1).subquery("page")
+
+
+def _nearest_page_ids(
+    filters: BrowseFilters, distance: ColumnElement[Any], cursor: Cursor | None, descending: bool
+) -> Subquery:
+    """Nearest first, in two steps: the listings in the radius ordered by distance from
+    ServiceListing_location_price_idx alone (box, category, price and provider are in the index: no table row),
+    then, in that order, each one's table row for the filters the index lacks (the state, the price type), until
+    the page is full. A single scan read the table row of every listing in the box before sorting them (9,740
+    heap blocks for 50 miles around Dallas at 1,000,000 listings); this reads about one per listing shown."""
+    nearest = _public_listings(located_conditions(filters, with_category=True)).add_columns(
+        ServiceListing.id.label("id"), distance.label("sort_key")
+    )
+    if cursor is not None:
+        nearest = nearest.where(_beyond(cursor, distance, ServiceListing.id, descending))
+    # The ORDER BY keeps the subquery whole, so the outer walk reads it already sorted and stops at the LIMIT.
+    ordered = nearest.order_by(*_ordered(distance, ServiceListing.id, descending)).subquery("nearest")
+    row = ServiceListing.__table__.alias("listing_row")
+    return (
+        select(ordered.c.id, ordered.c.sort_key, cast(ordered.c.sort_key, Text).label("sort_text"))
+        .join(row, row.c.id == ordered.c.id)
+        .where(*row_conditions(filters, None, listings=row.c))
+        .order_by(*_in_order(ordered.c, descending))
+        .limit(PAGE_SIZE + 1)
+        .subquery("page")
+    )
+
+
+def _beyond(cursor: Cursor, key: Any, listing_id: Any, descending: bool) -> ColumnElement[bool]:
+    """Rows after the cursor in the walk's direction."""
+    here = tuple_(key, listing_id)
+    there = tuple_(cast(literal(cursor.key), KEY_TYPES[cursor.sort]), literal(cursor.listing_id))
+    return here < there if descending else here > there
+
+
+def _ordered(key: Any, listing_id: Any, descending: bool) -> tuple[ColumnElement[Any], ...]:
+    return (key.desc(), listing_id.desc()) if descending else (key, listing_id)
 
 
 def _excerpt(text: str | None) -> str:

@@ -5,8 +5,9 @@ than the rest of the page's work for the database (docs/performance.md). What th
 only on which filters are set, the keyword's form, the cursor's sort and direction and the cached counts' state,
 not on the values themselves. So the statement is built once per shape from placeholder values, each
 placeholder is then replaced by a named bind parameter, and a request supplies its own values by name. The
-placeholders never reach the database; a shape that computes SQL from its values in Python (a buyer's
-location: its bounding box) is built for each request instead.
+placeholders never reach the database. A buyer's location is part of the shape too: whether there is one, how
+many longitude ranges its bounding box has (two where it wraps the 180th meridian) and "travel to me"; the
+centroid, the radius and the box's edges are bound by name like the other values.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.sql import visitors
 
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.keywords import TsqueryParts
+from marketplace.browse.location import Near
 
 # Values no visitor's filter takes, so each marks exactly the places its field's value goes.
 _TEXT = {
@@ -30,7 +32,39 @@ _NUMBER = {
     "max_cents": -7_000_000_000_000_000_102,
     "cursor_id": -7_000_000_000_000_000_103,
 }
-_NAMES: dict[Any, str] = {value: f"browse_{name}" for name, value in (_TEXT | _NUMBER).items()}
+# Far outside any latitude, longitude or radius, and apart from each other.
+_FLOAT = {
+    name: -9.0e300 - number * 1.0e297
+    for number, name in enumerate(
+        (
+            "near_latitude",
+            "near_longitude",
+            "radius_miles",
+            "south",
+            "north",
+            "west_1",
+            "east_1",
+            "west_2",
+            "east_2",
+        ),
+        start=1,
+    )
+}
+_NAMES: dict[Any, str] = {value: f"browse_{name}" for name, value in (_TEXT | _NUMBER | _FLOAT).items()}
+
+
+@dataclass(frozen=True)
+class _PlaceholderNear(Near):
+    """A location whose every value, the bounding box's edges too, is a placeholder."""
+
+    longitude_ranges: int = 1
+
+    def box(self) -> tuple[tuple[float, float], list[tuple[float, float]]]:
+        ranges = range(1, self.longitude_ranges + 1)
+        return (
+            (_FLOAT["south"], _FLOAT["north"]),
+            [(_FLOAT[f"west_{number}"], _FLOAT[f"east_{number}"]) for number in ranges],
+        )
 
 
 @dataclass(frozen=True)
@@ -44,6 +78,8 @@ class Shape:
     max_cents: bool
     cursor_sort: str | None
     backwards: bool
+    longitude_ranges: int = 0  # of the buyer's bounding box; 0: no location
+    travel: bool = False
 
     def placeholder_filters(self) -> BrowseFilters:
         cursor = (
@@ -60,6 +96,20 @@ class Shape:
             sort=self.sort,
             after=cursor if not self.backwards else None,
             before=cursor if self.backwards else None,
+            near=self._placeholder_near(),
+        )
+
+    def _placeholder_near(self) -> Near | None:
+        if not self.longitude_ranges:
+            return None
+        return _PlaceholderNear(
+            zip_code="",
+            place="",
+            latitude=_FLOAT["near_latitude"],
+            longitude=_FLOAT["near_longitude"],
+            radius_miles=_FLOAT["radius_miles"],  # type: ignore[arg-type]  # compared as a double in SQL
+            travel=self.travel,
+            longitude_ranges=self.longitude_ranges,
         )
 
     def placeholder_parts(self) -> TsqueryParts | None:
@@ -73,6 +123,8 @@ class Shape:
 def shape_of(filters: BrowseFilters, parts: TsqueryParts | None) -> tuple[Shape, dict[str, Any]]:
     """The filters' shape, and their values by bind name."""
     cursor = filters.before or filters.after
+    near = filters.near
+    (south, north), longitudes = near.box() if near is not None else ((None, None), [])
     shape = Shape(
         sort=filters.sort,
         tsquery_kind=parts.kind if parts is not None else None,
@@ -83,8 +135,10 @@ def shape_of(filters: BrowseFilters, parts: TsqueryParts | None) -> tuple[Shape,
         max_cents=filters.max_cents is not None,
         cursor_sort=cursor.sort if cursor is not None else None,
         backwards=filters.before is not None,
+        longitude_ranges=len(longitudes),
+        travel=near is not None and near.travel,
     )
-    given = {
+    given: dict[str, Any] = {
         "category": filters.category or None,
         "state": filters.state or None,
         "price_type": filters.price_type or None,
@@ -95,11 +149,21 @@ def shape_of(filters: BrowseFilters, parts: TsqueryParts | None) -> tuple[Shape,
         "cursor_key": cursor.key if cursor is not None else None,
         "cursor_id": cursor.listing_id if cursor is not None else None,
     }
+    if near is not None:
+        given |= {
+            "near_latitude": near.latitude,
+            "near_longitude": near.longitude,
+            "radius_miles": float(near.radius_miles),
+            "south": south,
+            "north": north,
+        }
+        for number, (west, east) in enumerate(longitudes, start=1):
+            given |= {f"west_{number}": west, f"east_{number}": east}
     return shape, {f"browse_{name}": value for name, value in given.items() if value is not None}
 
 
 def is_placeholder(value: Any) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool) and value in _NAMES
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and value in _NAMES
 
 
 def bound_by_name(statement: Any) -> Any:

@@ -196,6 +196,36 @@ def test_next_pages_by_distance_show_every_listing_once_in_order(client):
     assert distances == [label for label in order for _ in range(9)]
 
 
+def test_filters_the_location_index_lacks_keep_their_listings_nearest_first_across_pages(client):
+    """Price type and state are checked on each listing's row after the nearest are found in the index: the
+    pages still hold every matching listing once, nearest first, and none that does not match."""
+    for zip_code in (FORT_WORTH, DALLAS, PLANO, UPTOWN, IRVING):
+        for number in range(6):
+            _listing(f"{zip_code} hourly #{number}", zip_code, price_type="hourly", price_cents=6_000)
+        _listing(f"{zip_code} fixed", zip_code, price_type="fixed", price_cents=6_000)
+        _listing(
+            f"{zip_code} hourly, in Oklahoma", zip_code, price_type="hourly", state="OK", price_cents=6_000
+        )
+        _listing(f"{zip_code} hourly, too dear", zip_code, price_type="hourly", price_cents=90_000)
+    path = f"/listings?near={DALLAS}&within=50&price_type=hourly&state=TX&max_price=100"
+    seen: list[str] = []
+    distances: list[str] = []
+    while path:
+        html = _get(client, path.removeprefix("/listings"))
+        cards = _cards(html)
+        seen.extend(cards)
+        distances.extend(cards.values())
+        following = NEXT_RE.search(html)
+        path = unescape(following.group(1)) if following else ""
+    assert sorted(seen) == sorted(
+        f"{zip_code} hourly #{n}"
+        for zip_code in (FORT_WORTH, DALLAS, PLANO, UPTOWN, IRVING)
+        for n in range(6)
+    )
+    order = ["Under 1 mi away", "1 mi away", "10 mi away", "17 mi away", "30 mi away"]
+    assert distances == [label for label in order for _ in range(6)]
+
+
 def test_previous_from_the_second_page_by_distance_is_the_first(client):
     for number in range(25):
         _listing(f"Listing {number}", (DALLAS, PLANO)[number % 2])
