@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager
 
 from app import sessions
 from app.extensions import db, login_manager
@@ -23,7 +24,7 @@ from app.local_time import remember_browser_zone
 from app.security_events import SecurityAction, record_security_event
 from app.sessions import IdentityKind
 from app.tokens import fingerprint
-from models import Contact, MarketplaceUser, SessionEndReason, SignInSession, cross_tenant
+from models import Contact, MarketplaceUser, SessionEndReason, SignInSession, Tenant, cross_tenant
 from models.scoping import prebuilt
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -31,6 +32,12 @@ KIND_LABELS = {"contact": "the client portal", "marketplace": "the marketplace"}
 # One contact, by the id in this browser's signed session, wherever it is: portal.access then refuses a contact
 # outside its own breeder's portal, and the marketplace can say which portal it signs out of.
 SESSION_CONTACT = "the signed-in contact of this session"
+# Which breeders hold a client record of a marketplace user can only be learnt from every breeder's contacts. The
+# session lookup reads them in the same statement (the user's own contacts: their id, not deleted, and nothing else)
+# for marketplace.access, which scopes the user's pages to those breeders.
+LINKED_BREEDERS = "finding the breeders that link a marketplace user to a client record"
+# flask.g: marketplace user id -> the ids of the breeders linking them, read this request (marketplace.access).
+LINKED_TENANT_IDS = "linked_tenant_ids"
 
 
 @dataclass(eq=False)
@@ -73,13 +80,23 @@ def credential_fingerprint(record: Contact | MarketplaceUser) -> str:
 
 # The open session with this token's hash, and its account: one statement per signed-in request, built once.
 _SESSION_MATCHES = (SignInSession.token_hash == bindparam("token_hash")) & SignInSession.ended_at.is_(None)
+# A contact's breeder comes with it: the portal's tenant by the URL's slug is then the one already loaded
+# (portal.tenancy), without a statement of its own.
 _CONTACT_SESSION = prebuilt(
     select(Contact, SignInSession)
     .join(SignInSession, SignInSession.contact_id == Contact.id)
+    .join(Tenant, Tenant.id == Contact.tenant_id)
     .where(_SESSION_MATCHES, Contact.portal_enabled.is_(True))
+    .options(contains_eager(Contact.tenant))
+)
+_LINKED_TENANTS = func.array(
+    select(Contact.tenant_id)
+    .where(Contact.marketplace_user_id == MarketplaceUser.id, Contact.deleted_at.is_(None))
+    .distinct()
+    .scalar_subquery()
 )
 _MARKETPLACE_SESSION = prebuilt(
-    select(MarketplaceUser, SignInSession)
+    select(MarketplaceUser, SignInSession, _LINKED_TENANTS)
     .join(SignInSession, SignInSession.marketplace_user_id == MarketplaceUser.id)
     .where(_SESSION_MATCHES, MarketplaceUser.in_good_standing)
 )
@@ -95,14 +112,17 @@ def _load_identity(identity_id: str) -> SignedIn | None:
         with cross_tenant(SESSION_CONTACT):
             found = db.session.execute(_CONTACT_SESSION, parameters).one_or_none()
     elif kind == "marketplace":
-        found = db.session.execute(_MARKETPLACE_SESSION, parameters).one_or_none()
+        with cross_tenant(LINKED_BREEDERS):
+            found = db.session.execute(_MARKETPLACE_SESSION, parameters).one_or_none()
     else:
         return None
     if found is None:
         return None
-    record, session_record = found
+    record, session_record, *linked = found
     if credential_fingerprint(record) != session_record.credential_fingerprint:
         return None
+    if linked:
+        g.setdefault(LINKED_TENANT_IDS, {})[record.id] = tuple(linked[0])
     return SignedIn(kind, record, session_record, token)  # type: ignore[arg-type]
 
 

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, has_app_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
+from app.auth import LINKED_BREEDERS, LINKED_TENANT_IDS
 from app.extensions import db, htmx
 from models import Contact, MarketplaceUser, cross_tenant, linked_tenants_scope, tenant_scope
 from models.scoping import prebuilt
@@ -34,9 +35,7 @@ def signed_in_marketplace_user() -> MarketplaceUser:
     return user
 
 
-# Which breeders hold a client record of this user can only be learnt from every breeder's contacts; the lookup
-# reads the user's own rows (their id, not deleted) and nothing else.
-LINKED_BREEDERS = "finding the breeders that link a marketplace user to a client record"
+# The signed-in user's are read with their session (app.auth); this lookup is for anyone else, or after a link.
 _LINKED_TENANT_IDS = prebuilt(
     select(Contact.tenant_id)
     .where(Contact.marketplace_user_id == bindparam("user_id"), Contact.deleted_at.is_(None))
@@ -45,12 +44,18 @@ _LINKED_TENANT_IDS = prebuilt(
 
 
 def linked_tenant_ids(user_id: int) -> tuple[int, ...]:
-    """The breeders where this user has a client record; looked up once per request."""
-    cache: dict[int, tuple[int, ...]] = g.setdefault("linked_tenant_ids", {})
-    if user_id not in cache:
+    """The breeders where this user has a client record; read once per request."""
+    known: dict[int, tuple[int, ...]] = g.setdefault(LINKED_TENANT_IDS, {})
+    if user_id not in known:
         with cross_tenant(LINKED_BREEDERS):
-            cache[user_id] = tuple(db.session.scalars(_LINKED_TENANT_IDS, {"user_id": user_id}))
-    return cache[user_id]
+            known[user_id] = tuple(db.session.scalars(_LINKED_TENANT_IDS, {"user_id": user_id}))
+    return known[user_id]
+
+
+def forget_linked_tenant_ids(user_id: int) -> None:
+    """A client record of this user was linked (or unlinked): the next linked_tenant_ids() reads them again."""
+    if has_app_context():
+        g.get(LINKED_TENANT_IDS, {}).pop(user_id, None)
 
 
 @contextmanager

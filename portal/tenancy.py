@@ -9,7 +9,8 @@ link, the invoice lists. A contact signed in at one breeder's portal is a strang
 from __future__ import annotations
 
 from flask import abort, g, request
-from sqlalchemy import bindparam, select
+from flask_login import current_user
+from sqlalchemy import bindparam, inspect, select
 
 from app.extensions import db
 from models import Tenant
@@ -18,8 +19,19 @@ from models.scoping import bind_tenant, prebuilt, unbind_tenant
 _TENANT_BY_SLUG = prebuilt(select(Tenant).where(Tenant.slug == bindparam("slug")))
 
 
+def _signed_in_contacts_tenant(slug: str) -> Tenant | None:
+    """The signed-in contact's breeder, read with their session (app.auth), when it is this portal's. Only as
+    loaded: after a commit (the session's touch) they are expired, and reloading the contact here would run
+    outside any tenant, where row-level security shows no contact."""
+    contact = current_user.contact if current_user.is_authenticated else None
+    tenant = inspect(contact).dict.get("tenant") if contact is not None else None
+    if tenant is not None and inspect(tenant).dict.get("slug") == slug:
+        return tenant
+    return None
+
+
 def tenant_from_slug(slug: str) -> Tenant:
-    tenant = db.session.execute(_TENANT_BY_SLUG, {"slug": slug}).scalar()
+    tenant = _signed_in_contacts_tenant(slug) or db.session.execute(_TENANT_BY_SLUG, {"slug": slug}).scalar()
     if tenant is None:
         abort(404)
     return tenant

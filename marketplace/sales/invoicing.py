@@ -21,6 +21,7 @@ from app.extensions import db
 from app.links import external_url
 from app.mail import send_template
 from app.money import format_money
+from marketplace.access import forget_linked_tenant_ids
 from marketplace.messaging.sending import PendingNotification, SendRefused, post_sale_message
 from marketplace.sales.forms import SaleDetails
 from marketplace.sales.queries import invoice_of_sale, sale_for_tenant_or_404
@@ -302,6 +303,7 @@ def _buyer_party_id(sale: MarketplaceTransaction, tenant_id: int) -> int | None:
         )
     )
     db.session.flush()
+    forget_linked_tenant_ids(user.id)  # now linked to this breeder, should they be the one signed in
     return party.id
 
 

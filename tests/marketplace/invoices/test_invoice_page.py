@@ -133,6 +133,6 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_number_of_lines(
     )
     db.session.flush()
 
-    # Sign-in identity, the user's linked breeders (their scope in the database), the invoice (with breeder, party
-    # and sale), its lines, its payments, their refunds, the nav's badges.
-    assert queries_for(small) == queries_for(large) == 8
+    # Sign-in identity with the user's linked breeders (their scope in the database), the invoice (with breeder,
+    # party and sale), its lines, its payments, their refunds, the nav's badges.
+    assert queries_for(small) == queries_for(large) == 7

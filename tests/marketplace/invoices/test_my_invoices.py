@@ -148,9 +148,9 @@ def test_the_list_runs_a_fixed_number_of_queries_whatever_the_number_of_invoices
     db.session.flush()
     many = queries_for_list()
 
-    # Sign-in identity, the user's linked breeders (their scope in the database), the breeders with balances, the
-    # invoices, and the nav's two badges.
-    assert few == many == 6
+    # Sign-in identity with the user's linked breeders (their scope in the database), the breeders with balances,
+    # the invoices, and the nav's two badges.
+    assert few == many == 5
 
 
 def test_the_list_is_bounded_per_breeder(invoice_world, login_as, client, monkeypatch):

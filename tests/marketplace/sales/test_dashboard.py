@@ -111,8 +111,9 @@ def test_a_page_runs_a_fixed_number_of_queries(client, login_as, seller, tenant,
     _sales_on(tenant, [date(2026, 11, 2)] * 20, client_party=party)
     with count_queries() as many:
         assert client.get("/dashboard/sales?status=pending").status_code == 200
-    # The signed-in user, the page, the totals (one aggregate), the navigation's unread and open-invoice badges.
-    assert len(few) == len(many) == 5, many
+    # The signed-in user (with their linked breeders), the page, the totals (one aggregate), the navigation's unread
+    # and open-invoice badges.
+    assert len(few) == len(many) == 4, many
 
 
 # --- the CSV ---------------------------------------------------------------------------------------------------
