@@ -104,12 +104,24 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from app import auth, cli, errors, favicon, public_pages, security, storage, templating, uploads
+    from app import (
+        auth,
+        cli,
+        errors,
+        favicon,
+        public_pages,
+        security,
+        session_cookie,
+        storage,
+        templating,
+        uploads,
+    )
 
     # First of all hooks: every request starts with no tenant bound, whatever a previous one left behind.
     app.before_request(_start_with_no_tenant)
     app.teardown_request(_end_with_no_tenant)
     auth.init_app(app)
+    session_cookie.init_app(app)
     security.init_app(app)
     storage.init_app(app)
     uploads.init_app(app)

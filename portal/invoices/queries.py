@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import abort
 from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from models import Contact, Invoice, InvoiceStatus, Payment
@@ -56,13 +57,20 @@ _INVOICE_PAGE = prebuilt(
         Invoice.id == bindparam("invoice_id", type_=Integer),
     )
     .options(
-        # An invoice's lines are few: joined to it, one row each. Payments (with their few refunds joined) come in
-        # a second statement, so lines and payments never multiply each other's rows.
+        # An invoice's lines are few: joined to it, one row each. Payments come in a second statement
+        # (_INVOICE_PAYMENTS), so lines and payments never multiply each other's rows.
         joinedload(Invoice.line_items),
-        selectinload(Invoice.payments).joinedload(Payment.refunds),
         joinedload(Invoice.marketplace_transaction),  # the badge's link to the listing
         joinedload(Invoice.client_party),  # "Billed to": in this statement, not a lazy load of its own
     )
+)
+# That invoice's payments with their few refunds joined, as Invoice.payments orders them. A statement of its own,
+# built once: a selectinload builds its statement (and the scoped copy's cache key) again on every request.
+_INVOICE_PAYMENTS = prebuilt(
+    select(Payment)
+    .where(Payment.invoice_id == bindparam("invoice_id", type_=Integer))
+    .options(joinedload(Payment.refunds))
+    .order_by(Payment.paid_at)
 )
 
 
@@ -72,6 +80,8 @@ def invoice_for_contact_or_404(contact: Contact, invoice_id: int) -> Invoice:
     invoice = db.session.execute(_INVOICE_PAGE, parameters).unique().scalar_one_or_none()
     if invoice is None:
         abort(404)
+    payments = db.session.execute(_INVOICE_PAYMENTS, {"invoice_id": invoice.id}).unique().scalars().all()
+    set_committed_value(invoice, "payments", list(payments))
     return invoice
 
 

@@ -163,3 +163,14 @@ def test_the_list_is_bounded_per_breeder(invoice_world, login_as, client, monkey
     assert _groups(page) == {"River Stables": ["R-EUR", "R-USD"], "Sunny Kennels": ["S-ISSUED", "S-PARTIAL"]}
     assert "The newest 2 invoices from Sunny Kennels are shown." in page
     assert _balance_of(page, "River Stables") == "Balance due: €70.00, $20.00"  # balances count every invoice
+
+
+def test_a_breeder_linked_after_sign_in_shows_on_the_next_page_of_the_same_session(login_as, client):
+    buyer = MarketplaceUserFactory()
+    login_as(buyer)
+    assert "No invoices from Breeder" not in client.get("/account/invoices").get_data(as_text=True)
+
+    linked_contact(ContactFactory().tenant, buyer)  # a breeder links the account, elsewhere
+    db.session.flush()
+
+    assert "No invoices from Breeder" in client.get("/account/invoices").get_data(as_text=True)

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from marketplace.access import linked_tenant_ids
+from marketplace.sales.invoicing import create_invoice
 from models import Contact, Invoice, MarketplaceTransaction, Party
 from models.types import utcnow
 from tests.factories import ContactFactory, InvoiceFactory, PartyFactory
@@ -240,3 +242,12 @@ def test_the_unique_index_is_the_last_guard_against_a_second_invoice(
     assert "already has an invoice" in response.get_data(as_text=True)
     assert [i.number for i in _invoices(tenant.id)] == ["OTHER-APP-1"]
     assert audit_events() == []
+
+
+def test_invoicing_a_buyer_new_to_the_breeder_links_them_within_the_same_request(tenant, seller, buyer):
+    assert linked_tenant_ids(buyer.id) == ()  # read once for this request, as a page's scope does
+    sale = make_sale(tenant, client_user_id=buyer.id, amount_cents=25_000)
+
+    create_invoice(sale.id, tenant.id, seller)
+
+    assert linked_tenant_ids(buyer.id) == (tenant.id,)
