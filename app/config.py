@@ -108,7 +108,8 @@ def engine_options() -> dict[str, Any]:
     streamed CSV export); the defaults keep workers x (size + overflow) under a stock server's 100 connections.
     pool_pre_ping tests each connection as it leaves the pool, so one killed by a restart or a failover is
     replaced instead of failing the request; recycle retires connections before a proxy's idle timeout does.
-    psycopg prepares a statement on the server once a connection has run it five times; PgBouncer in transaction
+    psycopg prepares a statement on the server once a connection has run it five times (kept across requests
+    because a transaction that only read ends with COMMIT: models/read_only_commit.py); PgBouncer in transaction
     mode before 1.21 (or without max_prepared_statements) cannot follow that, so DATABASE_PREPARED_STATEMENTS=off
     turns it off (docs/performance.md, "Scaling out")."""
     connect_args: dict[str, Any] = {"connect_timeout": 10}
