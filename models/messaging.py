@@ -95,6 +95,10 @@ class MessageThread(Base):
     def other_party_id(self, user_id: int) -> int:
         return self.seller_user_id if user_id == self.buyer_user_id else self.buyer_user_id
 
+    def unread_count_for(self, user_id: int) -> int:
+        """The other person's messages this participant has not read, as the triggers keep them."""
+        return self.buyer_unread_count if user_id == self.buyer_user_id else self.seller_unread_count
+
 
 class Message(Base):
     __tablename__ = "Message"

@@ -217,7 +217,9 @@ def _thread_page_context(
 def thread(thread_id: int):
     me = signed_in_marketplace_user()
     conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
-    if mark_read(conversation.id, me.id):
+    # Nothing unread (most views): no UPDATE, so the request stays read-only and its connection keeps its
+    # prepared statements (models.read_only_commit). A message arriving meanwhile is read on the next poll.
+    if conversation.unread_count_for(me.id) and mark_read(conversation.id, me.id):
         db.session.commit()
     before = request.args.get("before", type=int)
     if before is not None:

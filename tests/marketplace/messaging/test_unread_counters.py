@@ -33,6 +33,20 @@ def test_counters_follow_replies_and_reading_through_the_site(
     assert unread_counters(conversation.id) == {"stored": (0, 0), "real": (0, 0)}
 
 
+def test_viewing_a_thread_with_nothing_unread_writes_nothing(client, login_as, seller, conversation):
+    login_as(seller)
+    with count_queries() as first_view:
+        assert client.get(f"/messages/{conversation.id}").status_code == 200
+    assert any(statement.lstrip().upper().startswith("UPDATE") for statement in first_view)
+    assert unread_counters(conversation.id)["stored"] == (1, 0)
+
+    with count_queries() as second_view:
+        page = client.get(f"/messages/{conversation.id}")
+    assert page.status_code == 200 and conversation.subject in page.get_data(as_text=True)
+    assert not [s for s in second_view if s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert unread_counters(conversation.id) == {"stored": (1, 0), "real": (1, 0)}
+
+
 def test_deleting_an_unread_message_lowers_the_count_and_a_read_one_does_not(buyer, seller, listing):
     thread = make_thread(listing, buyer, [(buyer, "unread"), (buyer, "will be read"), (seller, "reply")])
     db.session.execute(update(Message).where(Message.message_text == "will be read").values(read_at=utcnow()))
