@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, flash, g, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from app import sessions
@@ -89,12 +89,18 @@ _CONTACT_SESSION = prebuilt(
     .where(_SESSION_MATCHES, Contact.portal_enabled.is_(True))
     .options(contains_eager(Contact.tenant))
 )
-_LINKED_TENANTS = func.array(
-    select(Contact.tenant_id)
-    .where(Contact.marketplace_user_id == MarketplaceUser.id, Contact.deleted_at.is_(None))
-    .distinct()
-    .scalar_subquery()
-)
+
+
+def linked_tenants(user_id: Any) -> Select[tuple[int]]:
+    """The breeders holding a client record of this marketplace user (run it in cross_tenant(LINKED_BREEDERS))."""
+    return (
+        select(Contact.tenant_id)
+        .where(Contact.marketplace_user_id == user_id, Contact.deleted_at.is_(None))
+        .distinct()
+    )
+
+
+_LINKED_TENANTS = func.array(linked_tenants(MarketplaceUser.id).scalar_subquery())
 _MARKETPLACE_SESSION = prebuilt(
     select(MarketplaceUser, SignInSession, _LINKED_TENANTS)
     .join(SignInSession, SignInSession.marketplace_user_id == MarketplaceUser.id)

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 
 from flask import Response, abort, flash, g, has_app_context, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 
-from app.auth import LINKED_BREEDERS, LINKED_TENANT_IDS
+from app.auth import LINKED_BREEDERS, LINKED_TENANT_IDS, linked_tenants
 from app.extensions import db, htmx
-from models import Contact, MarketplaceUser, cross_tenant, linked_tenants_scope, tenant_scope
+from models import MarketplaceUser, cross_tenant, linked_tenants_scope, tenant_scope
 from models.scoping import prebuilt
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,11 +36,7 @@ def signed_in_marketplace_user() -> MarketplaceUser:
 
 
 # The signed-in user's are read with their session (app.auth); this lookup is for anyone else, or after a link.
-_LINKED_TENANT_IDS = prebuilt(
-    select(Contact.tenant_id)
-    .where(Contact.marketplace_user_id == bindparam("user_id"), Contact.deleted_at.is_(None))
-    .distinct()
-)
+_LINKED_TENANT_IDS = prebuilt(linked_tenants(bindparam("user_id")))
 
 
 def linked_tenant_ids(user_id: int) -> tuple[int, ...]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -15,9 +16,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
     func,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base
@@ -95,9 +98,15 @@ class MessageThread(Base):
     def other_party_id(self, user_id: int) -> int:
         return self.seller_user_id if user_id == self.buyer_user_id else self.buyer_user_id
 
+    @hybrid_method
     def unread_count_for(self, user_id: int) -> int:
-        """The other person's messages this participant has not read, as the triggers keep them."""
+        """The other person's messages this participant has not read, as the triggers keep them: their side's
+        counter (in SQL too, as a column expression)."""
         return self.buyer_unread_count if user_id == self.buyer_user_id else self.seller_unread_count
+
+    @unread_count_for.expression
+    def _unread_count_for(cls, user_id: Any) -> ColumnElement[int]:
+        return case((cls.buyer_user_id == user_id, cls.buyer_unread_count), else_=cls.seller_unread_count)
 
 
 class Message(Base):

@@ -129,14 +129,6 @@ def _unread_total_statement() -> Select[tuple[int]]:
     return prebuilt(select(_unread_sum(bindparam("user_id", type_=Integer))))
 
 
-def unread_for(user_id: int | ColumnElement[int]):
-    """This user's unread count of a thread, as a column expression (their side's counter)."""
-    return case(
-        (MessageThread.buyer_user_id == user_id, MessageThread.buyer_unread_count),
-        else_=MessageThread.seller_unread_count,
-    )
-
-
 def mark_read(thread_id: int, reader_id: int) -> int:
     """The reader has seen the other person's messages: stamp read_at on those still unread.
 
@@ -278,7 +270,7 @@ def _inbox_statement(tab: InboxTab) -> Select[Any]:
             ServiceListing.title,
             last_message.c.text,
             last_message.c.sender_user_id,
-            unread_for(user_id).label("unread"),
+            thread.unread_count_for(user_id).label("unread"),
         )
         .select_from(page_ids)
         .join(thread, thread.id == page_ids.c.id)
