@@ -49,16 +49,19 @@ def viewer_zone() -> ZoneInfo:
     return _zone("UTC")
 
 
-def _on_viewers_clock(value: datetime) -> datetime:
+def _on_viewers_clock(value: datetime, zone: ZoneInfo | None = None) -> datetime:
     """Stored moments are naive UTC."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(viewer_zone())
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone or viewer_zone())
 
 
-def format_local_time(value: datetime | None, pattern: str = DEFAULT_PATTERN) -> str:
-    """'Nov 27, 02:52 CST' for a reader in Chicago; 'Nov 27, 08:52 UTC' while their zone is unknown."""
+def format_local_time(
+    value: datetime | None, pattern: str = DEFAULT_PATTERN, zone: ZoneInfo | None = None
+) -> str:
+    """'Nov 27, 02:52 CST' for a reader in Chicago; 'Nov 27, 08:52 UTC' while their zone is unknown. A page of many
+    times passes `zone` (viewer_zone(), resolved once) rather than have each one look it up."""
     if value is None:
         return ""
-    local = _on_viewers_clock(value)
+    local = _on_viewers_clock(value, zone)
     return f"{local.strftime(pattern)} {local.tzname()}"
 
 

@@ -113,6 +113,12 @@ def seller_missing(user: MarketplaceUser) -> str | None:
     return None
 
 
+def records_sales_in(seller_user_id: int, user: MarketplaceUser) -> bool:
+    """The conversation's seller (seller_user_id), a provider: the one person who may record a sale in it (once
+    linked to a verified breeder, and while it is not blocked)."""
+    return user.id == seller_user_id and user.is_provider
+
+
 def seller_not_ready(missing: str) -> tuple[str, int]:
     """The sales page saying what is missing and whom to ask: 200 to read, 403 for anything sent."""
     status = 200 if request.method in ("GET", "HEAD") else 403

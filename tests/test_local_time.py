@@ -40,6 +40,7 @@ def test_a_message_is_stamped_on_the_readers_clock(client, login_as, zone, shown
     login_as(reader)
 
     assert shown in client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    assert shown in client.get(f"/messages/{thread.id}/updates?after=0&seen=0").get_data(as_text=True)
     assert shown in client.get("/messages").get_data(as_text=True)
 
 

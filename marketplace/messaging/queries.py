@@ -15,10 +15,12 @@ from typing import Any, Literal
 
 from flask import abort, g, has_app_context
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Row,
     Select,
+    any_,
     bindparam,
     case,
     func,
@@ -75,6 +77,61 @@ def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool
     if thread is None:
         abort(404)
     return thread
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """A thread as its page shows it, read for one participant (`unread`: the other person's messages they have
+    not read): plain values, not the ORM object with its users and listing, which took more Python to load than
+    the rest of the statement."""
+
+    id: int
+    subject: str | None
+    status: str | None
+    listing_id: int | None
+    buyer_user_id: int
+    seller_user_id: int
+    unread: int
+    listing_title: str | None  # None once the listing is gone
+    buyer_name: str
+    seller_name: str
+
+    def names(self) -> dict[int, str]:
+        return {self.buyer_user_id: self.buyer_name, self.seller_user_id: self.seller_name}
+
+    def other_name(self, user_id: int) -> str:
+        return self.seller_name if user_id == self.buyer_user_id else self.buyer_name
+
+
+_BUYER = aliased(MarketplaceUser, name="buyer")
+_SELLER = aliased(MarketplaceUser, name="seller")
+_VIEWER = bindparam("user_id", type_=Integer)
+_THREAD_VIEW = prebuilt(
+    select(
+        MessageThread.id,
+        MessageThread.subject,
+        MessageThread.status,
+        MessageThread.listing_id,
+        MessageThread.buyer_user_id,
+        MessageThread.seller_user_id,
+        MessageThread.unread_count_for(_VIEWER),
+        ServiceListing.title,
+        _BUYER.display_name,
+        _SELLER.display_name,
+    )
+    .join(_BUYER, _BUYER.id == MessageThread.buyer_user_id)
+    .join(_SELLER, _SELLER.id == MessageThread.seller_user_id)
+    .outerjoin(ServiceListing, ServiceListing.id == MessageThread.listing_id)
+    .where(MessageThread.id == bindparam("thread_id", type_=Integer), participant_filter(_VIEWER))
+)
+
+
+def thread_view_or_404(thread_id: int, user_id: int) -> ThreadView:
+    """As thread_for_participant_or_404, with what the thread page shows about it, in one statement."""
+    row = db.session.execute(_THREAD_VIEW, {"thread_id": thread_id, "user_id": user_id}).one_or_none()
+    if row is None:
+        abort(404)
+    return ThreadView(*row)
 
 
 def lock_thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageThread:
@@ -320,11 +377,25 @@ def _cursor_created_at(thread_id: int | ColumnElement[int], message_id: int | Co
     )
 
 
+# What a page shows of a message, as plain rows: thirty Message objects cost more Python than the statement.
+_Shown = tuple[int, int, int, str | None, datetime, int | None, datetime | None]
+ShownMessage = Row[_Shown]
+_SHOWN = (
+    Message.id,
+    Message.thread_id,
+    Message.sender_user_id,
+    Message.message_text,
+    Message.created_at,
+    Message.marketplace_transaction_id,
+    Message.read_at,
+)
+
+
 @cache
-def _messages_page_statement(before: bool) -> Select[tuple[Message]]:
+def _messages_page_statement(before: bool) -> Select[_Shown]:
     """The newest messages of a thread, or (`before`) those before a message id: built once each."""
     thread_id = bindparam("thread_id", type_=Integer)
-    statement = select(Message).where(Message.thread_id == thread_id)
+    statement = select(*_SHOWN).where(Message.thread_id == thread_id)
     if before:
         before_id = bindparam("before_id", type_=Integer)
         cursor_at = _cursor_created_at(thread_id, before_id)
@@ -337,13 +408,13 @@ def _messages_page_statement(before: bool) -> Select[tuple[Message]]:
     )
 
 
-def messages_page(thread_id: int, before_id: int | None = None) -> tuple[list[Message], bool]:
+def messages_page(thread_id: int, before_id: int | None = None) -> tuple[list[ShownMessage], bool]:
     """The newest THREAD_PAGE_SIZE messages (or those just before `before_id`), oldest first, and whether
     older ones exist."""
     parameters = {"thread_id": thread_id}
     if before_id is not None:
         parameters["before_id"] = before_id
-    newest_first = db.session.scalars(_messages_page_statement(before_id is not None), parameters).all()
+    newest_first = db.session.execute(_messages_page_statement(before_id is not None), parameters).all()
     has_earlier = len(newest_first) > THREAD_PAGE_SIZE
     return list(reversed(newest_first[:THREAD_PAGE_SIZE])), has_earlier
 
@@ -359,9 +430,9 @@ def _newer_than(thread_id: int, after_id: int):
     ]
 
 
-def messages_after(thread_id: int, after_id: int) -> Sequence[Message]:
-    return db.session.scalars(
-        select(Message)
+def messages_after(thread_id: int, after_id: int) -> Sequence[ShownMessage]:
+    return db.session.execute(
+        select(*_SHOWN)
         .where(*_newer_than(thread_id, after_id))
         .order_by(Message.created_at, Message.id)
         .limit(THREAD_PAGE_SIZE * 4)
@@ -416,14 +487,16 @@ def poll_state(thread_id: int, user_id: int, after_id: int) -> PollState:
 # --- attachments ---------------------------------------------------------------------------------------------
 
 
+# = ANY(array), not IN (…): one statement text for any number of ids, so it is neither expanded nor compiled
+# per request.
 _ATTACHMENTS_OF = prebuilt(
     select(MessageAttachment)
-    .where(MessageAttachment.message_id.in_(bindparam("message_ids", expanding=True)))
+    .where(MessageAttachment.message_id == any_(bindparam("message_ids", type_=ARRAY(Integer))))
     .order_by(MessageAttachment.message_id, MessageAttachment.position)
 )
 
 
-def attachments_for(messages: Sequence[Message]) -> dict[int, list[MessageAttachment]]:
+def attachments_for(messages: Sequence[ShownMessage]) -> dict[int, list[MessageAttachment]]:
     """The attachments of these messages, by message id, in their order: one query for a whole page."""
     if not messages:
         return {}

@@ -18,13 +18,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.auth import background_request
 from app.errors import render_error
 from app.extensions import db, htmx
-from app.forms import render_form
+from app.forms import new_form_key, render_form
+from app.local_time import viewer_zone
 from app.storage import staged_writes, storage
 from app.templating import render_page_or_block
 from app.uploads import MAX_FILE_BYTES, MB, UploadRefused, accepts_uploads
 from marketplace import bp
 from marketplace.access import (
     marketplace_login_required,
+    records_sales_in,
     seller_missing,
     signed_in_marketplace_user,
     signed_in_marketplace_user_or_none,
@@ -35,6 +37,7 @@ from marketplace.messaging.forms import MESSAGE_MAX_CHARS, NewConversationForm, 
 from marketplace.messaging.queries import (
     INBOX_TABS,
     InboxTab,
+    ThreadView,
     attachment_for_participant_or_404,
     attachments_for,
     inbox_page,
@@ -45,7 +48,7 @@ from marketplace.messaging.queries import (
     messages_page,
     poll_state,
     seen_message_id,
-    thread_for_participant_or_404,
+    thread_view_or_404,
     valid_id,
 )
 from marketplace.messaging.sending import (
@@ -56,9 +59,8 @@ from marketplace.messaging.sending import (
     post_message,
     start_conversation,
 )
-from marketplace.sales.forms import SaleForm
 from marketplace.sales.queries import deal_cards
-from models import MAX_ATTACHMENTS, MarketplaceUser, MessageAttachment, MessageThread, ThreadStatus
+from models import MAX_ATTACHMENTS, MarketplaceUser, MessageAttachment, ThreadStatus
 
 log = logging.getLogger(__name__)
 
@@ -161,43 +163,56 @@ def _inbox_context(me_id: int, tab: InboxTab, page: int) -> dict[str, Any]:
 # --- one thread ----------------------------------------------------------------------------------------------
 
 
-def _names(thread: MessageThread) -> dict[int, str]:
+def _message_extras(messages) -> dict[str, Any]:
+    """What the messages carry: deal cards (one query, none when no message carries a sale) and attachments
+    (one query for the page, whatever the number of messages and files); and the viewer's time zone for their
+    times, looked up once."""
     return {
-        thread.buyer_user_id: thread.buyer_user.display_name,
-        thread.seller_user_id: thread.seller_user.display_name,
+        "deals": deal_cards(messages),
+        "attachments": attachments_for(messages),
+        "kind_label": KIND_LABEL,
+        "zone": viewer_zone(),
     }
 
 
-def _message_extras(messages) -> dict[str, Any]:
-    """What the messages carry: deal cards (one query, none when no message carries a sale) and attachments
-    (one query for the page, whatever the number of messages and files)."""
-    return {"deals": deal_cards(messages), "attachments": attachments_for(messages), "kind_label": KIND_LABEL}
-
-
-def _sale_form_context(thread: MessageThread, me: MarketplaceUser) -> dict[str, Any]:
-    """For the conversation's seller: the "Record a sale" form, or what keeps them from recording sales."""
-    if me.id != thread.seller_user_id or not me.is_provider or thread.status == ThreadStatus.BLOCKED:
-        return {"sale_form": None, "sale_missing": None}
+def _sale_context(thread: ThreadView, me: MarketplaceUser) -> dict[str, Any]:
+    """For the conversation's seller: "Record a sale" (its form is fetched when opened: sales.routes
+    .record_sale_in_thread), or what keeps them from recording sales."""
+    if not records_sales_in(thread.seller_user_id, me) or thread.status == ThreadStatus.BLOCKED:
+        return {"can_record_sale": False, "sale_missing": None}
     missing = seller_missing(me)
-    if missing is not None:
-        return {"sale_form": None, "sale_missing": missing}
-    form = SaleForm(formdata=None)
-    form.fill_defaults(thread.listing.title if thread.listing else None)
-    return {"sale_form": form, "sale_missing": None}
+    return {"can_record_sale": missing is None, "sale_missing": missing}
+
+
+def _reply_box(form: ReplyForm | None = None) -> dict[str, Any]:
+    """What the reply box shows: a form that came back (its key, text and errors), or a fresh box (a new key,
+    nothing typed), which needs no WTForms form built on every view of a conversation."""
+    if form is None:
+        values: dict[str, Any] = {"reply_key": new_form_key(), "reply_text": "", "reply_errors": []}
+    else:
+        values = {
+            "reply_key": form.idempotency_key.data,
+            "reply_text": form.body.data or "",
+            "reply_errors": list(form.body.errors),
+        }
+    return {**values, "max_chars": MESSAGE_MAX_CHARS, "max_attachments": MAX_ATTACHMENTS}
 
 
 def _thread_page_context(
-    thread: MessageThread, me: MarketplaceUser, before: int | None = None, **extra: Any
+    thread: ThreadView,
+    me: MarketplaceUser,
+    before: int | None = None,
+    form: ReplyForm | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     messages, has_earlier = messages_page(thread.id, before)
-    other_id = thread.other_party_id(me.id)
     return {
         **_message_extras(messages),
-        **_sale_form_context(thread, me),
+        **_sale_context(thread, me),
         "thread": thread,
         "me_id": me.id,
-        "names": _names(thread),
-        "other_name": _names(thread)[other_id],
+        "names": thread.names(),
+        "other_name": thread.other_name(me.id),
         "messages": messages,
         "earlier_cursor": messages[0].id if has_earlier and messages else None,
         "browsing_earlier": before is not None,
@@ -205,9 +220,7 @@ def _thread_page_context(
         "cursor_after": messages[-1].id if messages else 0,
         "can_post": thread.status != ThreadStatus.BLOCKED,
         "poll_seconds": POLL_SECONDS,
-        "max_chars": MESSAGE_MAX_CHARS,
-        "form": extra.pop("form", None) or ReplyForm(formdata=None),
-        "max_attachments": MAX_ATTACHMENTS,
+        **_reply_box(form),
         **extra,
     }
 
@@ -216,10 +229,10 @@ def _thread_page_context(
 @marketplace_login_required
 def thread(thread_id: int):
     me = signed_in_marketplace_user()
-    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    conversation = thread_view_or_404(thread_id, me.id)
     # Nothing unread (most views): no UPDATE, so the request stays read-only and its connection keeps its
     # prepared statements (models.read_only_commit). A message arriving meanwhile is read on the next poll.
-    if conversation.unread_count_for(me.id) and mark_read(conversation.id, me.id):
+    if conversation.unread and mark_read(conversation.id, me.id):
         db.session.commit()
     before = request.args.get("before", type=int)
     if before is not None:
@@ -238,7 +251,7 @@ def _cursor() -> tuple[int, int]:
     return valid_id(after) or 0, valid_id(seen) or 0
 
 
-def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: int) -> dict[str, Any]:
+def _updates_context(thread: ThreadView, me_id: int, after: int, old_seen: int) -> dict[str, Any]:
     """What the page is missing since its cursor; the other person's new messages count as read now."""
     new_messages = list(messages_after(thread.id, after))
     if any(m.sender_user_id != me_id and m.read_at is None for m in new_messages):
@@ -248,7 +261,7 @@ def _updates_context(thread: MessageThread, me_id: int, after: int, old_seen: in
         **_message_extras(new_messages),
         "thread": thread,
         "me_id": me_id,
-        "names": _names(thread),
+        "names": thread.names(),
         "new_messages": new_messages,
         "old_seen_id": old_seen,
         "seen_id": seen_message_id(thread.id, me_id),
@@ -269,9 +282,9 @@ def thread_updates(thread_id: int):
         return Response(status=204, headers={"HX-Refresh": "true"})
     if not state.has_new and (state.seen_id or 0) == seen:
         return Response(status=204)
-    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
     return render_template(
-        "marketplace/messaging/_updates.html", **_updates_context(conversation, me.id, after, seen)
+        "marketplace/messaging/_updates.html",
+        **_updates_context(thread_view_or_404(thread_id, me.id), me.id, after, seen),
     )
 
 
@@ -285,19 +298,19 @@ def reply(thread_id: int):
     """Files are checked before anything is stored; they are written only once the thread is locked and known
     not to be blocked, and deleted again if the message is not committed."""
     me = signed_in_marketplace_user()
-    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    view = thread_view_or_404(thread_id, me.id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _reply_refused(conversation, me, form, None)
+        return _reply_refused(view, me, form, None)
     try:
         prepared = prepare_attachments(form.attachments.data or [])
     except UploadRefused as refused:
-        return _reply_refused(conversation, me, form, None, attachments_error=str(refused))
+        return _reply_refused(view, me, form, None, attachments_error=str(refused))
     me_id = me.id
     try:
         with staged_writes() as files:
             notification = post_message(
-                conversation.id,
+                thread_id,
                 me,
                 form.body.data,
                 attach=partial(save_attachments, files, prepared) if prepared else None,
@@ -307,33 +320,28 @@ def reply(thread_id: int):
             files.keep()
     except SendRefused as refused:
         db.session.rollback()
-        return _reply_refused(conversation, me, form, refused)
+        return _reply_refused(view, me, form, refused)
     # Committed: from here on nothing may answer an error, or the sender would send it again.
     deliver(notification)
     if not htmx:
         return redirect(url_for("marketplace.thread", thread_id=thread_id, _anchor="latest"))
-    return _reply_sent(conversation, thread_id, me_id)
+    return _reply_sent(view, thread_id, me_id)
 
 
 REPLY_SENT_WITHOUT_UPDATES = "Sent. The conversation shows it in a moment."
 
 
-def _reply_sent(conversation: MessageThread, thread_id: int, me_id: int):
+def _reply_sent(view: ThreadView, thread_id: int, me_id: int):
     """The htmx answer to a stored reply: a fresh form and the thread's updates. Reading those updates can
     fail (the database restarting just after the commit); the answer is then the fresh form with a note, and
     the page's poller brings the updates once the database answers."""
-    fresh_form = {
-        "form": ReplyForm(formdata=None),
-        "autofocus": True,
-        "max_chars": MESSAGE_MAX_CHARS,
-        "max_attachments": MAX_ATTACHMENTS,
-    }
+    fresh_form = {**_reply_box(), "autofocus": True}
     after, seen = _cursor()
     try:
         return render_template(
             "marketplace/messaging/_reply_result.html",
             **fresh_form,
-            **_updates_context(conversation, me_id, after, seen),
+            **_updates_context(view, me_id, after, seen),
         )
     except SQLAlchemyError:
         log.warning("reply %s stored, but its updates could not be read", thread_id, exc_info=True)
@@ -346,7 +354,7 @@ def _reply_sent(conversation: MessageThread, thread_id: int, me_id: int):
 
 
 def _reply_refused(
-    thread: MessageThread,
+    view: ThreadView,
     me: MarketplaceUser,
     form: ReplyForm,
     refused: SendRefused | None,
@@ -358,16 +366,16 @@ def _reply_refused(
             return Response(status=204, headers={"HX-Refresh": "true"})
         return render_template(
             "marketplace/messaging/_reply_form.html",
-            thread=thread,
-            form=form,
+            **_reply_box(form),
+            thread=view,
             refused=refused,
             attachments_error=attachments_error,
-            max_chars=MESSAGE_MAX_CHARS,
-            max_attachments=MAX_ATTACHMENTS,
         ), status
+    if refused is not None:  # rolled back: the page as it is now (blocked meanwhile, say)
+        view = thread_view_or_404(view.id, me.id)
     return render_template(
         THREAD_TEMPLATE,
-        **_thread_page_context(thread, me, form=form, refused=refused, attachments_error=attachments_error),
+        **_thread_page_context(view, me, form=form, refused=refused, attachments_error=attachments_error),
     ), status
 
 

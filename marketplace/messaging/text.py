@@ -29,6 +29,8 @@ def _link(url: str) -> Markup:
 
 
 def _linkify_line(line: str) -> Markup:
+    if "://" not in line:  # most lines: no URL to look for
+        return escape(line)
     parts: list[Markup] = []
     position = 0
     for match in URL_RE.finditer(line):
@@ -43,6 +45,8 @@ def _linkify_line(line: str) -> Markup:
 
 def message_html(text: str) -> Markup:
     """The message as HTML: every character escaped, newlines as <br>, http(s) URLs as nofollow links."""
+    if "\n" not in text and "\r" not in text:
+        return _linkify_line(text)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return Markup("<br>\n").join(_linkify_line(line) for line in lines)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from flask import abort
 from sqlalchemy import Select, func, select, tuple_
@@ -105,7 +106,14 @@ class DealCard:
     review_hidden: bool = False  # hidden by an administrator: no longer on the provider's page
 
 
-def deal_cards(messages: Iterable[Message]) -> dict[int, DealCard]:
+class CarriesSale(Protocol):
+    """A message, as an object or as a row."""
+
+    @property
+    def marketplace_transaction_id(self) -> int | None: ...
+
+
+def deal_cards(messages: Iterable[CarriesSale]) -> dict[int, DealCard]:
     """{sale id: its card} for the sales these messages carry: one query, none when no message carries one."""
     sale_ids = {m.marketplace_transaction_id for m in messages if m.marketplace_transaction_id is not None}
     if not sale_ids:

@@ -11,8 +11,9 @@ import io
 import secrets
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.embedded_stripe import EmbeddedStripeError
@@ -20,9 +21,11 @@ from app.errors import render_error
 from app.extensions import db
 from app.forms import render_form
 from app.money import format_money
+from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.access import (
     marketplace_login_required,
+    records_sales_in,
     seller_missing,
     seller_not_ready,
     seller_with_tenant_required,
@@ -40,7 +43,14 @@ from marketplace.sales.queries import (
     tenant_party_choices,
 )
 from marketplace.sales.refunding import refund_sale
-from models import SALE_TRANSITIONS, MarketplaceUser, ThreadStatus, TransactionStatus, tenant_scope
+from models import (
+    SALE_TRANSITIONS,
+    MarketplaceUser,
+    MessageThread,
+    ThreadStatus,
+    TransactionStatus,
+    tenant_scope,
+)
 from models.scoping import each_step_in_tenant
 from payments.refunds import Refunded, RefundRefused
 from payments.service import PaymentUnavailable
@@ -58,20 +68,46 @@ def _tenant_id(user: MarketplaceUser) -> int:
 # --- recording -------------------------------------------------------------------------------------------------
 
 
-@bp.post("/messages/<int:thread_id>/sale")
-@marketplace_login_required
-def record_sale_in_thread(thread_id: int) -> BaseResponse | tuple[str, int]:
-    me = signed_in_marketplace_user()
-    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
-    if me.id != conversation.seller_user_id:
-        return render_error(403, ONLY_THE_SELLER)
-    if not me.is_provider:
-        return render_error(403)
+def _not_ready_or_blocked(me: MarketplaceUser, conversation: MessageThread) -> tuple[Any, ...] | None:
+    """What keeps the conversation's seller from recording a sale in it now, as the answer; None if nothing."""
     missing = seller_missing(me)
     if missing is not None:
         return seller_not_ready(missing)
     if conversation.status == ThreadStatus.BLOCKED:
         return render_error(409, BLOCKED)
+    return None
+
+
+def _blank_sale_form(me: MarketplaceUser, conversation: MessageThread) -> str | tuple[Any, ...]:
+    if not records_sales_in(conversation.seller_user_id, me):
+        abort(404)
+    refusal = _not_ready_or_blocked(me, conversation)
+    if refusal is not None:
+        return refusal
+    form = SaleForm(formdata=None)
+    form.fill_defaults(conversation.listing.title if conversation.listing else None)
+    return render_page_or_block(THREAD_SALE_TEMPLATE, "sale_form", form=form, thread=conversation)
+
+
+# One rule for both methods: werkzeug answers a second rule's method 405 where an id too big for the database
+# (app.security.DatabaseIdConverter) should be a 404.
+@bp.route("/messages/<int:thread_id>/sale", methods=["GET", "POST"])
+@marketplace_login_required
+def record_sale_in_thread(thread_id: int) -> BaseResponse | str | tuple[Any, ...]:
+    """POST records the sale. GET is the blank form, which the conversation page fetches (htmx: the form alone)
+    when its seller opens "Record a sale", rather than build it on every view; without JS, a page of its own.
+    Anyone but the seller who may record a sale there gets a 404 for it."""
+    me = signed_in_marketplace_user()
+    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    if request.method == "GET":
+        return _blank_sale_form(me, conversation)
+    if me.id != conversation.seller_user_id:
+        return render_error(403, ONLY_THE_SELLER)
+    if not me.is_provider:
+        return render_error(403)
+    refusal = _not_ready_or_blocked(me, conversation)
+    if refusal is not None:
+        return refusal
     with tenant_scope(_tenant_id(me)):
         form = SaleForm()
         if not form.validate_on_submit():

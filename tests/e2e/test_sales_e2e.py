@@ -21,8 +21,11 @@ def test_seller_records_and_invoices_a_sale_and_the_buyer_sees_the_card_live(new
     open_conversation_with(seller, "Bailey Buyer")
     description = f"Stud service {uuid.uuid4().hex[:6]}"
 
-    # Refused in place first (no amount), then recorded.
+    # The form is fetched when "Record a sale" opens, not sent with every view of the conversation.
+    expect(seller.locator("#amount")).to_have_count(0)
     seller.get_by_text("Record a sale").click()
+    expect(seller.locator("details.thread-sale #amount")).to_be_visible()
+    # Refused in place first (no amount), then recorded.
     seller.fill("#amount", "")
     seller.fill("#description", description)
     seller.get_by_role("button", name="Record sale").click()
@@ -52,3 +55,27 @@ def test_seller_records_and_invoices_a_sale_and_the_buyer_sees_the_card_live(new
     for index in range(2):
         expect(buyer_cards.nth(index)).to_contain_text(number)
     assert buyer.evaluate("window.__sameDocument") is True
+
+
+def test_without_javascript_record_a_sale_opens_its_form_on_a_page_of_its_own(browser, live_server):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    context.set_default_timeout(20_000)
+    try:
+        seller = context.new_page()
+        sign_in(seller, "seller@example.com")
+        open_conversation_with(seller, "Bailey Buyer")
+        description = f"Grooming {uuid.uuid4().hex[:6]}"
+
+        seller.get_by_text("Record a sale").click()
+        seller.get_by_role("link", name="Open the sale form").click()
+        expect(seller.get_by_role("heading", name="Record a sale")).to_be_visible()
+        seller.fill("#amount", "")
+        seller.fill("#description", description)
+        seller.get_by_role("button", name="Record sale").click()
+        expect(seller.locator("#amount-error")).to_have_text("Enter an amount.")
+        expect(seller.locator("#description")).to_have_value(description)  # what was typed stays
+        seller.fill("#amount", "75")
+        seller.get_by_role("button", name="Record sale").click()
+        expect(seller.locator(".deal-card", has_text=description).last).to_contain_text("$75.00")
+    finally:
+        context.close()

@@ -199,6 +199,34 @@ def test_block_stops_both_participants_from_sending(client, login_as, post, buye
     assert 'id="reply-form"' not in page
 
 
+def test_a_thread_blocked_while_a_reply_was_on_its_way_shows_as_blocked(
+    client, login_as, post, buyer, conversation, monkeypatch
+):
+    """The reply read the thread before the other person's block landed: refused, and the page that comes back
+    (without JS) is the conversation as it is now."""
+    from marketplace.messaging import routes
+
+    read = routes.thread_view_or_404
+
+    def read_then_blocked(thread_id: int, user_id: int):
+        view = read(thread_id, user_id)
+        monkeypatch.setattr(routes, "thread_view_or_404", read)
+        db.session.execute(
+            db.text("UPDATE \"MessageThread\" SET status = 'blocked' WHERE id = :id"), {"id": thread_id}
+        )
+        db.session.commit()  # as the other person's block would be
+        return view
+
+    monkeypatch.setattr(routes, "thread_view_or_404", read_then_blocked)
+    login_as(buyer)
+    response = post(f"/messages/{conversation.id}/reply", body="Still there?")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert '<span class="badge badge-blocked">Blocked</span>' in page
+    assert 'id="reply-form"' not in page
+    assert len(thread_messages(conversation.id)) == 3
+
+
 def test_blocked_thread_cannot_be_archived_back_to_life(login_as, post, buyer, conversation):
     conversation.status = "blocked"
     db.session.commit()

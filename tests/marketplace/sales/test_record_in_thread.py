@@ -15,10 +15,12 @@ def test_the_seller_records_a_sale_and_the_conversation_shows_its_card(
     client, login_as, post, app, conversation, seller, buyer, tenant, listing
 ):
     login_as(seller)
-    page = client.get(f"/messages/{conversation.id}").get_data(as_text=True)
-    assert "Record a sale" in page
-    assert 'value="Stud service"' in page  # the listing's title
-    assert f'value="{date.today().isoformat()}"' in page
+    assert "Record a sale" in client.get(f"/messages/{conversation.id}").get_data(as_text=True)
+    form = client.get(f"/messages/{conversation.id}/sale", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    assert 'value="Stud service"' in form  # the listing's title
+    assert f'value="{date.today().isoformat()}"' in form
 
     response = post(
         f"/messages/{conversation.id}/sale", **sale_form(amount="1,234.56", notes="Paid at the gate")
