@@ -29,10 +29,11 @@ def listing_conditions(
 
 
 def located_conditions(
-    filters: BrowseFilters, *, with_category: bool, listings: Any = ServiceListing
+    filters: BrowseFilters, *, with_category: bool, listings: Any = ServiceListing, box_only: bool = False
 ) -> list[ColumnElement[bool]]:
     """The part of listing_conditions that ServiceListing_location_price_idx answers by itself (an index-only
-    scan): active, the category, the price and the buyer's location."""
+    scan): active, the category, the price and the buyer's location (`box_only`: its bounding box alone, for a
+    caller that tests the distance itself)."""
     conditions = [listings.status == ListingStatus.ACTIVE]
     if with_category and filters.category:
         conditions.append(listings.category == filters.category)
@@ -41,7 +42,8 @@ def located_conditions(
     if filters.max_cents is not None:
         conditions.append(listings.price_cents <= filters.max_cents)
     if filters.near is not None:
-        conditions.extend(filters.near.conditions(listings))
+        near = filters.near
+        conditions.extend(near.in_box(listings) if box_only else near.conditions(listings))
     return conditions
 
 

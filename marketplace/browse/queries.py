@@ -55,7 +55,7 @@ from marketplace.browse.facets import (
 )
 from marketplace.browse.forms import BrowseFilters, Cursor
 from marketplace.browse.keywords import TsqueryParts, tsquery_expression, tsquery_parts
-from marketplace.browse.location import distance_label
+from marketplace.browse.location import Near, distance_label
 from marketplace.browse.shapes import Shape, bound_by_name, shape_of
 from marketplace.catalog import category_label, price_label
 from marketplace.listings.photos import FIRST_CARD_PATH
@@ -400,8 +400,8 @@ def _page_ids(
 ) -> Subquery:
     """Ids and sort keys of this page (plus one, to know whether there is a next), from the listings or from
     the ranked candidates of a broad search."""
-    if matches is None and filters.sort == "distance" and tsquery is None:
-        return _nearest_page_ids(filters, sort_key, cursor, descending)
+    if matches is None and filters.sort == "distance" and tsquery is None and filters.near is not None:
+        return _nearest_page_ids(filters, filters.near, cursor, descending)
     if matches is None:
         page_query = _public_listings(listing_conditions(filters, tsquery, with_category=True)).add_columns(
             ServiceListing.id.label("id"), sort_key.label("sort_key")
@@ -419,25 +419,46 @@ def _page_ids(
 
 
 def _nearest_page_ids(
-    filters: BrowseFilters, distance: ColumnElement[Any], cursor: Cursor | None, descending: bool
+    filters: BrowseFilters, near: Near, cursor: Cursor | None, descending: bool
 ) -> Subquery:
-    """Nearest first, in two steps: the listings in the radius ordered by distance from
-    ServiceListing_location_price_idx alone (box, category, price and provider are in the index: no table row),
-    then, in that order, each one's table row for the filters the index lacks (the state, the price type), until
-    the page is full. A single scan read the table row of every listing in the box before sorting them (9,740
-    heap blocks for 50 miles around Dallas at 1,000,000 listings); this reads about one per listing shown."""
-    nearest = _public_listings(located_conditions(filters, with_category=True)).add_columns(
-        ServiceListing.id.label("id"), distance.label("sort_key")
+    """Nearest first, from ServiceListing_location_price_idx alone (box, category, price and provider are in the
+    index: no table row): each listing in the box with its distance, computed once, and those within the radius
+    in order of distance. Then, only for a filter the index lacks (the state, the price type), each one's table
+    row in that order until the page is full. A single scan read the table row of every listing in the box
+    before sorting them (9,740 heap blocks for 50 miles around Dallas at 1,000,000 listings); this reads about
+    one per listing shown. Without such a filter the sort keeps only the page's rows (a top-N heapsort, not a
+    sort of every listing in the radius)."""
+    in_box = (
+        _public_listings(located_conditions(filters, with_category=True, box_only=True))
+        .add_columns(
+            ServiceListing.id.label("id"),
+            near.distance_to(ServiceListing.latitude, ServiceListing.longitude).label("sort_key"),
+            ServiceListing.service_area_miles,
+        )
+        # OFFSET 0 keeps this a subquery of its own: merged into the outer query, the distance would be
+        # computed twice per listing in the box, once for the radius and once for the order.
+        .offset(0)
+        .subquery("in_box")
     )
+    distance = in_box.c.sort_key
+    nearest = select(in_box.c.id, distance).where(*near.reaches(distance, in_box.c))
     if cursor is not None:
-        nearest = nearest.where(_beyond(cursor, distance, ServiceListing.id, descending))
-    # The ORDER BY keeps the subquery whole, so the outer walk reads it already sorted and stops at the LIMIT.
-    ordered = nearest.order_by(*_ordered(distance, ServiceListing.id, descending)).subquery("nearest")
+        nearest = nearest.where(_beyond(cursor, distance, in_box.c.id, descending))
     row = ServiceListing.__table__.alias("listing_row")
+    on_row = row_conditions(filters, None, listings=row.c)
+    if not on_row:
+        return (
+            nearest.add_columns(cast(distance, Text).label("sort_text"))
+            .order_by(*_ordered(distance, in_box.c.id, descending))
+            .limit(PAGE_SIZE + 1)
+            .subquery("page")
+        )
+    # The ORDER BY keeps the subquery whole, so the outer walk reads it already sorted and stops at the LIMIT.
+    ordered = nearest.order_by(*_ordered(distance, in_box.c.id, descending)).subquery("nearest")
     return (
         select(ordered.c.id, ordered.c.sort_key, cast(ordered.c.sort_key, Text).label("sort_text"))
         .join(row, row.c.id == ordered.c.id)
-        .where(*row_conditions(filters, None, listings=row.c))
+        .where(*on_row)
         .order_by(*_in_order(ordered.c, descending))
         .limit(PAGE_SIZE + 1)
         .subquery("page")

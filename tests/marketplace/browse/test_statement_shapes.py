@@ -142,6 +142,7 @@ def test_a_box_over_the_180th_meridian_finds_listings_on_both_sides_and_no_furth
         {"within": "50", "sort": "distance", "category": "grooming'; --", "state": "\u202etx"},
         {"within": "100", "min_price": "-70000000000000001.01", "max_price": "99999999999999999999"},
         {"within": "1", "near": "75201", "q": "\ue000browse_south\ue000"},
+        {"within": "25", "sort": "distance", "travel": "1", "max_price": "-9e300"},
     ],
 )
 def test_hostile_values_beside_a_location_keep_to_the_buyers_own_nearby_listings(client, query):
