@@ -91,6 +91,15 @@ def _options_html(options: tuple[tuple[str, str], ...], selected: str | None) ->
     )
 
 
+def compile_templates(app: Flask) -> int:
+    """Compile every template now (gunicorn.conf.py runs this in the master before it forks its workers);
+    how many there are."""
+    names = app.jinja_env.list_templates()
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["id_links"] = id_links
     app.jinja_env.globals["select_options"] = select_options

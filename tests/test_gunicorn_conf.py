@@ -17,7 +17,14 @@ CONF = str(PROJECT_ROOT / "gunicorn.conf.py")
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict:
-    for name in ("WEB_CONCURRENCY", "PORT", "GUNICORN_BIND", "GUNICORN_ACCESS_LOG", "GUNICORN_MAX_REQUESTS"):
+    for name in (
+        "WEB_CONCURRENCY",
+        "PORT",
+        "GUNICORN_BIND",
+        "GUNICORN_ACCESS_LOG",
+        "GUNICORN_MAX_REQUESTS",
+        "GUNICORN_MAX_REQUESTS_JITTER",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -29,7 +36,8 @@ def test_defaults_scale_workers_with_the_cores_and_recycle_them_with_jitter(monk
 
     assert settings["workers"] == 2 * multiprocessing.cpu_count() + 1
     assert settings["bind"] == "0.0.0.0:8000"
-    assert settings["max_requests"] > 0 and 0 < settings["max_requests_jitter"] < settings["max_requests"]
+    # Workers share the load evenly: a jitter of half the limit keeps them from all restarting in one moment.
+    assert settings["max_requests"] > 0 and settings["max_requests_jitter"] == settings["max_requests"] // 2
     assert settings["accesslog"] == "-" and "%(D)s" in settings["access_log_format"]
     assert settings["timeout"] > 0 and settings["graceful_timeout"] > 0 and settings["preload_app"]
 
@@ -39,6 +47,9 @@ def test_the_environment_chooses_workers_and_address(monkeypatch):
     assert _settings(monkeypatch, PORT="9001")["bind"] == "0.0.0.0:9001"
     assert _settings(monkeypatch, PORT="9001", GUNICORN_BIND="127.0.0.1:7000")["bind"] == "127.0.0.1:7000"
     assert _settings(monkeypatch, GUNICORN_ACCESS_LOG="off")["accesslog"] is None
+    recycled = _settings(monkeypatch, GUNICORN_MAX_REQUESTS="800")
+    assert (recycled["max_requests"], recycled["max_requests_jitter"]) == (800, 400)
+    assert _settings(monkeypatch, GUNICORN_MAX_REQUESTS_JITTER="50")["max_requests_jitter"] == 50
 
 
 def test_a_setting_that_is_not_a_number_stops_the_start_with_its_name(monkeypatch):
@@ -65,3 +76,24 @@ def test_a_forked_worker_starts_with_a_pool_of_its_own(monkeypatch, app: Flask):
         assert db.engine.pool is not inherited
         assert left_for_the_master >= 1
         assert inherited.checkedin() == left_for_the_master  # left open for the master, never closed under it
+
+
+def test_the_master_compiles_every_template_before_it_forks(monkeypatch, app: Flask):
+    settings = _settings(monkeypatch)
+    names = app.jinja_env.list_templates()
+    app.jinja_env.cache.clear()
+
+    settings["when_ready"](SimpleNamespace(app=SimpleNamespace(callable=app)))
+
+    def no_source(*_args):
+        raise AssertionError("a template was compiled after the fork")
+
+    monkeypatch.setattr(app.jinja_env.loader, "get_source", no_source)
+    assert len(names) > 50 and "marketplace/browse/browse.html" in names
+    for name in names:
+        assert app.jinja_env.get_template(name).name == name
+
+
+def test_the_bench_raw_baseline_is_left_alone_by_the_master(monkeypatch):
+    settings = _settings(monkeypatch)
+    settings["when_ready"](SimpleNamespace(app=SimpleNamespace(callable=lambda environ, start_response: [])))
