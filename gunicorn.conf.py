@@ -6,6 +6,7 @@ flags still win over it (`-w 2`, `-b 0.0.0.0:9000`).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -61,13 +62,26 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 def when_ready(server) -> None:
     """In the master, once the preloaded app is loaded and before any worker is forked: compile every template,
     so each worker (and each one that replaces a recycled worker, under load) starts with them compiled instead of
-    compiling a page's templates on its first request, tens of milliseconds each."""
+    compiling a page's templates on its first request, tens of milliseconds each. Then freeze the loaded heap."""
+    if not preload_app:
+        return  # nothing was loaded before the fork
     app = getattr(server.app, "callable", None)
-    if not preload_app or not hasattr(app, "jinja_env"):
-        return  # nothing loaded before the fork, or not our Flask app (the bench's raw baseline)
-    from app.templating import compile_templates
+    if hasattr(app, "jinja_env"):  # our Flask app, not the bench's raw baseline
+        from app.templating import compile_templates
 
-    compile_templates(app)
+        compile_templates(app)
+    gc.collect()
+    gc.freeze()
+
+
+def pre_fork(server, worker) -> None:
+    """gc.freeze() moves every object the master holds (the loaded app: some 200,000 of them) out of the garbage
+    collector's sight. A worker's full collection then scans only what it made itself: unfrozen, each took about
+    0.1 s in a worker, a pause that showed as a burst of slow requests under load. Frozen objects' pages also
+    stay shared with the master instead of being copied when a collection touches them. Again before each fork,
+    for what the master made since."""
+    if preload_app:
+        gc.freeze()
 
 
 def post_fork(server, worker) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import runpy
 from collections.abc import Iterator
@@ -78,7 +79,7 @@ def test_a_forked_worker_starts_with_a_pool_of_its_own(monkeypatch, app: Flask):
         assert inherited.checkedin() == left_for_the_master  # left open for the master, never closed under it
 
 
-def test_the_master_compiles_every_template_before_it_forks(monkeypatch, app: Flask):
+def test_the_master_compiles_every_template_before_it_forks(monkeypatch, app: Flask, unfrozen):
     settings = _settings(monkeypatch)
     names = app.jinja_env.list_templates()
     app.jinja_env.cache.clear()
@@ -94,6 +95,34 @@ def test_the_master_compiles_every_template_before_it_forks(monkeypatch, app: Fl
         assert app.jinja_env.get_template(name).name == name
 
 
-def test_the_bench_raw_baseline_is_left_alone_by_the_master(monkeypatch):
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the test process keeps collecting everything it holds
+
+
+def test_the_master_freezes_its_heap_before_every_fork(monkeypatch, app: Flask, unfrozen):
+    settings = _settings(monkeypatch)
+    settings["when_ready"](SimpleNamespace(app=SimpleNamespace(callable=app)))
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000  # the loaded app, out of the workers' collections
+
+    made_since = [[index] for index in range(1_000)]  # what the master makes between forks
+    settings["pre_fork"](SimpleNamespace(), None)
+    assert gc.get_freeze_count() >= frozen + len(made_since)
+
+
+def test_the_bench_raw_baseline_gets_no_templates_compiled_but_a_frozen_heap(monkeypatch, unfrozen):
     settings = _settings(monkeypatch)
     settings["when_ready"](SimpleNamespace(app=SimpleNamespace(callable=lambda environ, start_response: [])))
+    assert gc.get_freeze_count() > 0
+
+
+def test_without_preloading_the_master_neither_compiles_nor_freezes(monkeypatch, app: Flask, unfrozen):
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
+    settings = runpy.run_path(CONF)
+    app.jinja_env.cache.clear()
+    settings["when_ready"](SimpleNamespace(app=SimpleNamespace(callable=app)))
+    settings["pre_fork"](SimpleNamespace(), None)
+    assert gc.get_freeze_count() == 0 and len(app.jinja_env.cache) == 0
