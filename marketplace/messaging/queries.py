@@ -55,25 +55,25 @@ def participant_filter(user_id: int | ColumnElement[int]):
     return or_(MessageThread.buyer_user_id == user_id, MessageThread.seller_user_id == user_id)
 
 
-@cache
-def _participants_thread(details: bool) -> Select[tuple[MessageThread]]:
-    statement = select(MessageThread).where(
+# With its two users and its listing: the one caller (recording a sale) shows the listing's title and both names.
+_PARTICIPANTS_THREAD = prebuilt(
+    select(MessageThread)
+    .where(
         MessageThread.id == bindparam("thread_id", type_=Integer),
         participant_filter(bindparam("user_id", type_=Integer)),
     )
-    if details:
-        statement = statement.options(
-            joinedload(MessageThread.buyer_user),
-            joinedload(MessageThread.seller_user),
-            joinedload(MessageThread.listing),
-        )
-    return prebuilt(statement)
+    .options(
+        joinedload(MessageThread.buyer_user),
+        joinedload(MessageThread.seller_user),
+        joinedload(MessageThread.listing),
+    )
+)
 
 
-def thread_for_participant_or_404(thread_id: int, user_id: int, *, details: bool = False) -> MessageThread:
+def thread_for_participant_or_404(thread_id: int, user_id: int) -> MessageThread:
     """The thread, if this user is its buyer or its seller; otherwise 404 (whether or not it exists)."""
     parameters = {"thread_id": thread_id, "user_id": user_id}
-    thread = db.session.scalars(_participants_thread(details), parameters).unique().one_or_none()
+    thread = db.session.scalars(_PARTICIPANTS_THREAD, parameters).unique().one_or_none()
     if thread is None:
         abort(404)
     return thread

@@ -98,7 +98,7 @@ def record_sale_in_thread(thread_id: int) -> BaseResponse | str | tuple[Any, ...
     when its seller opens "Record a sale", rather than build it on every view; without JS, a page of its own.
     Anyone but the seller who may record a sale there gets a 404 for it."""
     me = signed_in_marketplace_user()
-    conversation = thread_for_participant_or_404(thread_id, me.id, details=True)
+    conversation = thread_for_participant_or_404(thread_id, me.id)
     if request.method == "GET":
         return _blank_sale_form(me, conversation)
     if me.id != conversation.seller_user_id:
