@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from flask import Flask, current_app, request, url_for
 from jinja2_fragments.flask import render_block
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.extensions import htmx
 from app.local_time import format_local_date, format_local_time
@@ -66,6 +66,34 @@ def with_query(path: str, args: Mapping[str, str]) -> str:
     return f"{path}?{urlencode(list(args.items()), safe=_QUERY_SAFE)}" if args else path
 
 
+# Stands in for a value while a query string is encoded: a NUL, which no request's parameter holds
+# (app/security.py refuses it), encoded as urlencode encodes it.
+_VALUE_MARK = "\x00"
+
+
+def query_links(path: str, args: Mapping[str, str], key: str) -> Callable[[str], str]:
+    """with_query(path, {**args, key: value}) for many values of one key (the browser's category chips): the
+    query string is encoded once, with `key` where `args` has it (or last), and each value is put in its place,
+    encoded as urlencode encodes it. An empty value drops the key, as with_query's callers do."""
+    marked = with_query(path, {**args, key: _VALUE_MARK})
+    head, _, tail = marked.partition(f"{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(_VALUE_MARK)}")
+    without = with_query(path, {name: value for name, value in args.items() if name != key})
+
+    def link(value: str) -> str:
+        if not value:
+            return without
+        return f"{head}{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(value, safe=_QUERY_SAFE)}{tail}"
+
+    return link
+
+
+def nav_link(endpoint: str, text: str, **values: Any) -> Markup:
+    """A link of the site's navigation, on every page; the link to the page being shown carries aria-current
+    (the CSS marks it too). Python, not a macro: a Jinja macro call costs more than the link."""
+    current = ' aria-current="page"' if request.endpoint == endpoint else ""
+    return Markup(f'<a href="{escape(url_for(endpoint, **values))}"{current}>{escape(text)}</a>')  # noqa: S704 - escaped
+
+
 def static_url(filename: str) -> str:
     """url_for("static", filename=…), which every page asks for its stylesheets and scripts: built once per file
     (and per mount point, should the app be served under a prefix)."""
@@ -102,6 +130,8 @@ def compile_templates(app: Flask) -> int:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["id_links"] = id_links
+    app.jinja_env.globals["nav_link"] = nav_link
+    app.jinja_env.globals["query_links"] = query_links
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["with_query"] = with_query
