@@ -75,14 +75,19 @@ def query_links(path: str, args: Mapping[str, str], key: str) -> Callable[[str],
     """with_query(path, {**args, key: value}) for many values of one key (the browser's category chips): the
     query string is encoded once, with `key` where `args` has it (or last), and each value is put in its place,
     encoded as urlencode encodes it. An empty value drops the key, as with_query's callers do."""
-    marked = with_query(path, {**args, key: _VALUE_MARK})
-    head, _, tail = marked.partition(f"{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(_VALUE_MARK)}")
+    field = f"{quote_plus(key, safe=_QUERY_SAFE)}="
+    head, _, tail = with_query(path, {**args, key: _VALUE_MARK}).partition(field + quote_plus(_VALUE_MARK))
+    head += field
     without = with_query(path, {name: value for name, value in args.items() if name != key})
 
     def link(value: str) -> str:
         if not value:
             return without
-        return f"{head}{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(value, safe=_QUERY_SAFE)}{tail}"
+        # A word of ASCII letters, digits and "_" (every category) is its own encoding.
+        encoded = (
+            value if value.isascii() and value.replace("_", "a").isalnum() else quote_plus(value, _QUERY_SAFE)
+        )
+        return f"{head}{encoded}{tail}"
 
     return link
 

@@ -52,11 +52,15 @@ class _Tags(HTMLParser):
         super().__init__()
         self.stack: list[str] = []
         self.script = False
+        self.text = ""
 
     def handle_starttag(self, tag, attrs):
         self.script = self.script or tag == "script"
         if tag not in self.VOID:
             self.stack.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
 
     def handle_endtag(self, tag):
         assert self.stack and self.stack.pop() == tag, (tag, self.stack)
@@ -131,8 +135,10 @@ def test_any_text_in_any_field_is_escaped(app: Flask, text: str):
     with app.test_request_context("/listings"):
         html = str(result_cards([row]))
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quoted&#39;" in html
-    assert not _well_formed(html).script
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quoted&#x27;" in html
+    tags = _well_formed(html)
+    assert not tags.script
+    assert text + HOSTILE in tags.text and HOSTILE + text in tags.text  # read back as typed
 
 
 def test_the_browse_page_shows_a_hostile_listing_escaped(client):
