@@ -96,7 +96,20 @@ def nav_link(endpoint: str, text: str, **values: Any) -> Markup:
     """A link of the site's navigation, on every page; the link to the page being shown carries aria-current
     (the CSS marks it too). Python, not a macro: a Jinja macro call costs more than the link."""
     current = ' aria-current="page"' if request.endpoint == endpoint else ""
-    return Markup(f'<a href="{escape(url_for(endpoint, **values))}"{current}>{escape(text)}</a>')  # noqa: S704 - escaped
+    href = url_for(endpoint, **values) if values else page_url(endpoint)
+    return Markup(f'<a href="{escape(href)}"{current}>{escape(text)}</a>')  # noqa: S704 - escaped
+
+
+def page_url(endpoint: str) -> str:
+    """url_for(endpoint) for a route that takes no values (the layout's links, on every page): built once per
+    endpoint and mount point. url_for would also apply url_defaults functions; this app registers none (a test
+    holds it to that)."""
+    return _page_url(request.script_root, endpoint)
+
+
+@lru_cache(maxsize=256)
+def _page_url(_script_root: str, endpoint: str) -> str:
+    return url_for(endpoint)
 
 
 def static_url(filename: str) -> str:
@@ -136,6 +149,7 @@ def compile_templates(app: Flask) -> int:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["id_links"] = id_links
     app.jinja_env.globals["nav_link"] = nav_link
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["query_links"] = query_links
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["static_url"] = static_url

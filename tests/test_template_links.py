@@ -4,7 +4,7 @@ from flask import Flask, url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.templating import nav_link, query_links, select_options, static_url, with_query
+from app.templating import nav_link, page_url, query_links, select_options, static_url, with_query
 
 QUERY_ARGS = st.dictionaries(
     st.sampled_from(["q", "category", "state", "near", "sort", "after"]),
@@ -66,3 +66,15 @@ def test_a_navigation_link_marks_the_page_being_shown_and_escapes_its_text(app: 
         )
         assert other == f'<a href="{url_for("marketplace.login")}">Sign in</a>'
         assert with_values == f'<a href="{url_for("marketplace.listing", listing_id=5)}">A &amp; B</a>'
+
+
+def test_page_urls_are_url_for_under_any_mount_point(app: Flask):
+    # page_url skips url_for's url_defaults functions: it is only right while the app registers none.
+    assert not any(app.url_default_functions.values())
+    argless = [rule.endpoint for rule in app.url_map.iter_rules() if not rule.arguments]
+    assert "marketplace.listings" in argless and "favicon" in argless
+    for script_root in ("", "/shop"):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+            for endpoint in argless:
+                assert page_url(endpoint) == url_for(endpoint), endpoint
+            assert page_url("marketplace.listings") == f"{script_root}/listings"
