@@ -150,7 +150,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["id_links"] = id_links
     app.jinja_env.globals["nav_link"] = nav_link
     app.jinja_env.globals["page_url"] = page_url
-    app.jinja_env.globals["query_links"] = query_links
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["with_query"] = with_query

@@ -11,6 +11,7 @@ from app.templating import render_page_or_block
 from marketplace import bp
 from marketplace.browse.forms import SORTS, parse_filters
 from marketplace.browse.queries import BrowsePage, browse
+from marketplace.browse.tabs import category_tabs
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 
 
@@ -24,6 +25,7 @@ def _browse_page() -> tuple[str, int]:
         "results",
         filters=filters,
         page=page,
+        tabs=category_tabs(page, filters),
         categories=CATEGORIES,
         states=US_STATES,
         price_types=PRICE_TYPES,

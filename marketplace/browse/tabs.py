@@ -1,0 +1,37 @@
+"""The browser's category tabs: "All (1,234)", then each category that has listings, each a link to the same
+filters in that category.
+
+Built here, not in the template: eleven tabs a page, each a link, a count and a lookup, cost the template more
+than the tabs themselves (each call from Jinja checks its callable for context arguments).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from app.templating import page_url, query_links
+from marketplace.browse.forms import BrowseFilters
+from marketplace.browse.queries import BrowsePage
+from marketplace.catalog import CATEGORIES
+
+
+class CategoryTab(NamedTuple):
+    href: str
+    label: str
+    count: str  # "1,234", or "about 1,234" when the counts are estimates
+    current: bool
+
+
+def category_tabs(page: BrowsePage, filters: BrowseFilters) -> list[CategoryTab]:
+    counts = page.category_counts
+    if not counts:
+        return []
+    link = query_links(page_url("marketplace.listings"), filters.query_args(), "category")
+    about = "about " if page.estimated else ""
+    tabs = [CategoryTab(link(""), "All", f"{about}{sum(counts.values()):,}", not filters.category)]
+    tabs.extend(
+        CategoryTab(link(key), label, f"{about}{counts[key]:,}", filters.category == key)
+        for key, label in CATEGORIES.items()
+        if counts.get(key)
+    )
+    return tabs
