@@ -1,6 +1,6 @@
 """The browser's result cards, rendered in Python.
 
-Twenty cards a page, on the busiest page of the site. Written in the template, a card cost about 60,000 CPU
+Twenty cards a page, on the busiest page of the site. Written in the template, a card cost about 130,000 CPU
 instructions (measured with callgrind, docs/performance.md): Jinja looks up each attribute, escapes each value
 and checks each call for context arguments, one expression at a time. Here each value is escaped once with
 the standard library's html.escape (markupsafe's escape builds a Markup object for every value; these are all

@@ -26,7 +26,9 @@ def category_tabs(page: BrowsePage, filters: BrowseFilters) -> list[CategoryTab]
     counts = page.category_counts
     if not counts:
         return []
-    link = query_links(page_url("marketplace.listings"), filters.query_args(), "category")
+    # Any value keeps "category" in its place among the filters (query_links puts each tab's own there), so a
+    # tab's link lists its parameters in the form's order whether or not a category is chosen now.
+    link = query_links(page_url("marketplace.listings"), filters.query_args(category="*"), "category")
     about = "about " if page.estimated else ""
     tabs = [CategoryTab(link(""), "All", f"{about}{sum(counts.values()):,}", not filters.category)]
     tabs.extend(

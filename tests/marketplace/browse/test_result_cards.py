@@ -157,3 +157,12 @@ def test_the_browse_page_shows_a_hostile_listing_escaped(client):
     for raw in ("<b>Bold", "<i>Tilted</i>", "<u>Town</u>", "<img src=x"):
         assert raw not in html
     assert "&lt;i&gt;Tilted&lt;/i&gt;" in card and "&lt;u&gt;Town&lt;/u&gt;" in card
+
+
+def test_tab_links_keep_the_category_in_its_place_among_the_filters(client):
+    from tests.factories import ServiceListingFactory
+
+    ServiceListingFactory(category="grooming", zip_code="75201")
+    html = client.get("/listings?near=75201&within=50&min_price=1").get_data(as_text=True)
+    links = re.findall(r'<li><a href="(/listings[^"]*)"', html)
+    assert "/listings?category=grooming&amp;min_price=1&amp;near=75201&amp;within=50" in links, links
