@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import psycopg
+import psycopg.sql
+from psycopg import pq
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -260,8 +263,42 @@ def _apply_scope(conn: Connection, _cursor: Any, statement: str, *_args: Any) ->
         return
     # On the driver's own connection: no SQLAlchemy events (this is not a query of the page), and safe beside a
     # server-side cursor.
-    conn.connection.dbapi_connection.execute(_APPLY, scope.settings())  # type: ignore[union-attr]
+    driver = conn.connection.dbapi_connection
+    if _would_begin_on_its_own(driver):
+        _begin_with_settings(driver, scope.settings())  # type: ignore[arg-type]
+    else:
+        driver.execute(_APPLY, scope.settings())  # type: ignore[union-attr]
     conn.info[APPLIED] = scope
+
+
+def _would_begin_on_its_own(driver: Any) -> bool:
+    """psycopg is about to open a transaction with a plain BEGIN: a round trip of its own before the settings'."""
+    return (
+        isinstance(driver, psycopg.Connection)
+        and not driver.autocommit
+        and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        and driver.isolation_level is None
+        and driver.read_only is None
+        and driver.deferrable is None
+    )
+
+
+def _begin_with_settings(driver: psycopg.Connection[Any], settings: tuple[str, str, str, str]) -> None:
+    """BEGIN and the settings in one round trip instead of two (every request's first statement waits on both).
+
+    One simple-protocol query runs both statements; psycopg then finds the transaction open and sends no BEGIN,
+    and commits or rolls back as ever (it goes by the server's transaction status)."""
+    command = _begin_with_settings_command(settings, driver.info.encoding)
+    result = driver.pgconn.exec_(command)
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        raise psycopg.errors.error_from_result(result, encoding=driver.info.encoding)
+
+
+@lru_cache(maxsize=4096)
+def _begin_with_settings_command(settings: tuple[str, str, str, str], encoding: str) -> bytes:
+    # The values as quoted literals: psycopg's quoting, not string pasting (a reason may hold any text).
+    statement = psycopg.sql.SQL("BEGIN; " + _APPLY.replace("%s", "{}"))
+    return statement.format(*map(psycopg.sql.Literal, settings)).as_string(None).encode(encoding)
 
 
 def _forget_applied(conn: Connection, *_args: Any) -> None:
