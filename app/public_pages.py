@@ -34,15 +34,22 @@ def signed_out_on_public_page() -> bool:
     return request.method in ("GET", "HEAD") and _is_public_view() and not current_user.is_authenticated
 
 
-def cache_if_public(response: Response) -> bool:
+def header_names(response: Response) -> set[str]:
+    """The response's header names, lower-cased."""
+    return {name.lower() for name, _value in response.headers.items()}
+
+
+def cache_if_public(response: Response, present: set[str] | None = None) -> bool:
     """Mark a signed-out visitor's public page cacheable (True), or leave the response alone (False).
+    `present`: header_names(response), when the caller has them.
 
     Only with an empty, untouched session: Flask writes the cookie after this runs, and any session data (a
     flashed message, a CSRF token, an ended sign-in being cleared) makes the page this visitor's own."""
+    present = header_names(response) if present is None else present
     if (
         response.status_code != 200
-        or "Cache-Control" in response.headers
-        or "Set-Cookie" in response.headers
+        or "cache-control" in present
+        or "set-cookie" in present
         or session
         or session.modified
         or not signed_out_on_public_page()

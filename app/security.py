@@ -9,7 +9,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from app.public_pages import cache_if_public
+from app.public_pages import cache_if_public, header_names
 from models.types import INT4_MAX
 
 DIRECTIVES: dict[str, tuple[str, ...]] = {
@@ -92,17 +92,31 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _add_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", _policy())
-    if current_app.config.get("PRODUCTION"):
-        # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.headers.get("HX-Request") is not None or response.mimetype == "text/html":
+    # Each header only where the view set none. The names are read once: werkzeug answers a missing header (`in`,
+    # setdefault) by raising and catching an HTTP exception, several times a request.
+    present = header_names(response)
+    missing = [
+        (name, value)
+        for name, value in (
+            ("Content-Security-Policy", _policy()),
+            # Production runs behind HTTPS (its cookies are Secure): browsers should never try plain HTTP again.
+            ("Strict-Transport-Security", HSTS if current_app.config.get("PRODUCTION") else None),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"),
+            ("X-Frame-Options", "DENY"),
+        )
+        if value is not None and name.lower() not in present
+    ]
+    response.headers.extend(missing)
+    if "HX-Request" in request.headers or response.mimetype == "text/html":
         response.vary.add("HX-Request")
-    if request.endpoint and request.endpoint != "static" and not cache_if_public(response):
-        response.headers.setdefault("Cache-Control", "no-store")
+    if (
+        request.endpoint
+        and request.endpoint != "static"
+        and "cache-control" not in present
+        and not cache_if_public(response, present)
+    ):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
