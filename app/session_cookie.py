@@ -28,12 +28,14 @@ class SessionCookie(SecureCookieSessionInterface):
     session_class = _Session
 
     def open_session(self, app: Flask, request: Request) -> _Session | None:
+        if not app.secret_key:
+            return None  # as Flask does: no key, no session
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()  # most page views: no signer to build
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
