@@ -100,6 +100,9 @@ def nav_link(endpoint: str, text: str, **values: Any) -> Markup:
     return Markup(f'<a href="{escape(href)}"{current}>{escape(text)}</a>')  # noqa: S704 - escaped
 
 
+STATIC_URLS = "static_urls"
+
+
 def page_url(endpoint: str) -> str:
     """url_for(endpoint) for a route that takes no values (the layout's links, on every page): built once per
     endpoint and mount point. url_for would also apply url_defaults functions; this app registers none (a test
@@ -114,13 +117,16 @@ def _page_url(_script_root: str, endpoint: str) -> str:
 
 def static_url(filename: str) -> str:
     """url_for("static", filename=…), which every page asks for its stylesheets and scripts: built once per file
-    (and per mount point, should the app be served under a prefix)."""
-    return _static_url(request.script_root, current_app.static_url_path, filename)
-
-
-@lru_cache(maxsize=256)
-def _static_url(_script_root: str, _static_path: str | None, filename: str) -> str:
-    return url_for("static", filename=filename)
+    and mount point (should the app be served under a prefix). Kept per app: reading the app's static path (Flask
+    joins paths to find it) cost more than the lookup here."""
+    built: dict[tuple[str, str], str] = current_app.extensions[STATIC_URLS]
+    key = (request.script_root, filename)
+    url = built.get(key)
+    if url is None:
+        if len(built) >= 1024:  # the files named in templates, per mount point: a full dict means something odd
+            built.clear()
+        url = built[key] = url_for("static", filename=filename)
+    return url
 
 
 def select_options(options: Mapping[str, str], selected: str | None) -> Markup:
@@ -137,6 +143,15 @@ def _options_html(options: tuple[tuple[str, str], ...], selected: str | None) ->
     )
 
 
+def select_field(name: str, label: str, options: Mapping[str, str], selected: str | None, blank: str) -> Markup:
+    """A labelled <select> whose first choice, `blank`, is "any": the browser's category, state and price type."""
+    return Markup(  # noqa: S704 - each value escaped, and select_options escapes its own
+        f'<div class="field">\n<label for="{escape(name)}">{escape(label)}</label>\n'
+        f'<select id="{escape(name)}" name="{escape(name)}">\n<option value="">{escape(blank)}</option>\n'
+        f"{select_options(options, selected)}\n</select>\n</div>"
+    )
+
+
 def compile_templates(app: Flask) -> int:
     """Compile every template now (gunicorn.conf.py runs this in the master before it forks its workers);
     how many there are."""
@@ -147,9 +162,11 @@ def compile_templates(app: Flask) -> int:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[STATIC_URLS] = {}
     app.jinja_env.globals["id_links"] = id_links
     app.jinja_env.globals["nav_link"] = nav_link
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["select_field"] = select_field
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["with_query"] = with_query

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ SORTS: dict[str, str] = {
     "price_desc": "Price: high to low",
     "distance": "Nearest first",
 }
+# The form's "Sort by" list: best match is its blank choice, the order a search gets by itself.
+SORT_CHOICES = {key: label for key, label in SORTS.items() if key != "relevance"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,25 @@ class BrowseFilters:
         return "" if self.sort == default_sort(self.q, self.near) else self.sort
 
     @property
+    def active_count(self) -> int:
+        """How many filters are set, for the folded form's "Filters (n)"."""
+        location = self.location
+        return sum(
+            1
+            for value in (
+                self.category,
+                self.state,
+                self.price_type,
+                location.near,
+                location.travel,
+                self.min_cents is not None,
+                self.max_cents is not None,
+                self.sort_param,
+            )
+            if value
+        )
+
+    @property
     def min_price(self) -> str:
         return _dollars(self.min_cents)
 
@@ -160,7 +182,7 @@ def default_sort(q: str, near: Near | None = None) -> str:
     return "relevance" if q else "newest"
 
 
-def _price(args: MultiDict, name: str, label: str, notes: list[str]) -> int | None:
+def _price(args: Mapping[str, str], name: str, label: str, notes: list[str]) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
@@ -171,7 +193,10 @@ def _price(args: MultiDict, name: str, label: str, notes: list[str]) -> int | No
         return None
 
 
-def parse_filters(args: MultiDict) -> BrowseFilters:
+def parse_filters(query: MultiDict) -> BrowseFilters:
+    # Each parameter's first value, as MultiDict.get gives, from a plain dict: MultiDict.get answers a missing
+    # parameter (most of them, on most pages) by raising and catching an HTTP exception.
+    args = query.to_dict()
     notes: list[str] = []
     q = " ".join("".join(char for char in args.get("q") or "" if char.isprintable()).split())
     if len(q) > MAX_QUERY_LENGTH:
@@ -200,7 +225,7 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
             f"{format_money(min_cents)} to {format_money(max_cents)}."
         )
 
-    near, location = parse_location(args)
+    near, location = parse_location(query)
     sort = args.get("sort") or default_sort(q, near)
     if sort == "distance" and near is None and not location.errors:
         notes.append("Enter a ZIP code to sort by distance.")

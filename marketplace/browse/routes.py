@@ -9,9 +9,9 @@ from app.public_pages import public_page
 from app.replicas import public_read
 from app.templating import render_page_or_block
 from marketplace import bp
-from marketplace.browse.forms import SORTS, parse_filters
+from marketplace.browse.forms import SORT_CHOICES, parse_filters
 from marketplace.browse.queries import BrowsePage, browse
-from marketplace.browse.tabs import category_tabs
+from marketplace.browse.tabs import category_tabs, tab_list
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 
 
@@ -25,11 +25,11 @@ def _browse_page() -> tuple[str, int]:
         "results",
         filters=filters,
         page=page,
-        tabs=category_tabs(page, filters),
+        tabs=tab_list(category_tabs(page, filters)),
         categories=CATEGORIES,
         states=US_STATES,
         price_types=PRICE_TYPES,
-        sorts=SORTS,
+        sorts=SORT_CHOICES,
     )
     return html, INVALID_FORM_STATUS if refused else 200
 

@@ -1,13 +1,17 @@
 """The browser's category tabs: "All (1,234)", then each category that has listings, each a link to the same
 filters in that category.
 
-Built here, not in the template: eleven tabs a page, each a link, a count and a lookup, cost the template more
-than the tabs themselves (each call from Jinja checks its callable for context arguments).
+Built and written here, not in the template: eleven tabs a page, each a link, a count and a lookup, cost the
+template more than the tabs themselves (each call from Jinja checks its callable for context arguments, and each
+value is escaped into a new Markup).
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import NamedTuple
+
+from markupsafe import Markup
 
 from app.templating import page_url, query_links
 from marketplace.browse.forms import BrowseFilters
@@ -37,3 +41,18 @@ def category_tabs(page: BrowsePage, filters: BrowseFilters) -> list[CategoryTab]
         if counts.get(key)
     )
     return tabs
+
+
+def tab_list(tabs: list[CategoryTab]) -> Markup:
+    """The tabs as the page's list (nothing when there are none), each value escaped once."""
+    if not tabs:
+        return Markup("")
+    items = "".join(
+        f'<li><a href="{escape(tab.href)}"{_CURRENT if tab.current else ""}>'
+        f"{escape(tab.label)} ({escape(tab.count)})</a></li>\n"
+        for tab in tabs
+    )
+    return Markup(f'<ul class="tabs facets" aria-label="Categories">\n{items}</ul>\n')  # noqa: S704 - escaped
+
+
+_CURRENT = ' aria-current="page"'
