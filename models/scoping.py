@@ -291,7 +291,12 @@ def _begin_with_settings(driver: psycopg.Connection[Any], settings: tuple[str, s
     command = _begin_with_settings_command(settings, driver.info.encoding)
     result = driver.pgconn.exec_(command)
     if result.status != pq.ExecStatus.TUPLES_OK:
-        raise psycopg.errors.error_from_result(result, encoding=driver.info.encoding)
+        error = psycopg.errors.error_from_result(result, encoding=driver.info.encoding)
+        if driver.pgconn.status == pq.ConnStatus.BAD:
+            # What psycopg itself raises for a lost connection (the result alone carries no error code), so the
+            # pool and app/errors.py see the disconnect they know.
+            raise psycopg.OperationalError(str(error)) from error
+        raise error
 
 
 @lru_cache(maxsize=4096)
