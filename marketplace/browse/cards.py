@@ -10,11 +10,11 @@ plain strings), and the card is one f-string: the same HTML at a fraction of the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 
 from markupsafe import Markup
 
 from app.storage import media_url
+from app.templating import escape_text as escape
 from app.templating import id_links
 from marketplace.browse.queries import ResultRow
 from marketplace.rating_summary import rating_summary

@@ -8,11 +8,11 @@ value is escaped into a new Markup).
 
 from __future__ import annotations
 
-from html import escape
 from typing import NamedTuple
 
 from markupsafe import Markup
 
+from app.templating import escape_text as escape
 from app.templating import page_url, query_links
 from marketplace.browse.forms import BrowseFilters
 from marketplace.browse.queries import BrowsePage
