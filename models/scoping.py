@@ -34,7 +34,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.util import find_tables
 
+from models.base import Base
 from models.mixins import SoftDelete, TenantOwned
 
 T = TypeVar("T")
@@ -164,6 +166,19 @@ def _prebuilt_reads_tenant_owned_rows(statement: Any, state: ORMExecuteState) ->
     if known is None:
         known = _tenant_owned_by_prebuilt[statement] = _any_tenant_owned(state.all_mappers)
     return known
+
+
+def needs_orm_criteria(statement: Any) -> bool:
+    """Whether the statement reads a table of a soft-deleted or tenant-owned model, anywhere in it (joins,
+    subqueries, EXISTS, aliases). One that reads none gets nothing from the criteria above, so it may run on the
+    session's connection (Core) without the ORM's execution layer; row-level security holds either way."""
+    tables = find_tables(statement, check_columns=True, include_aliases=True, include_selects=True)
+    scoped = {
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, (SoftDelete, TenantOwned))
+    }
+    return not scoped.isdisjoint(tables)
 
 
 # One option object for every statement: it holds no per-request value, and building it is not free.

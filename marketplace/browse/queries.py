@@ -9,6 +9,7 @@ page of one set of filters.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Double,
+    RowMapping,
     Select,
     Subquery,
     Text,
@@ -60,7 +62,7 @@ from marketplace.browse.shapes import Shape, bound_by_name, shape_of
 from marketplace.catalog import category_label, price_label
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
-from models.scoping import prebuilt
+from models.scoping import needs_orm_criteria, prebuilt
 
 PAGE_SIZE = 20
 EXCERPT_LENGTH = 180
@@ -160,6 +162,9 @@ class PageStatement:
     counting: CountsQuery | None  # the counts ride in the statement (they were not cached)
     ranks_candidates: bool  # relevance ranks a candidate set, not every match
     broad: BroadSearch | None
+    needs_orm: bool = (
+        True  # it reads a table the ORM's criteria would filter (models.scoping.needs_orm_criteria)
+    )
 
 
 def browse(filters: BrowseFilters) -> BrowsePage:
@@ -169,12 +174,10 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     cached = CategoryCounts.unpacked(slot.counts) if slot.counts is not None else None
     built, values = page_statement(filters, None if cached is None else cached.estimated)
     if built.counting is None:
-        # As mappings: a Row's attribute first fails as an attribute (an AttributeError made and dropped) before
-        # it finds the column, twenty columns of twenty rows a page; a mapping's key goes straight to it.
-        listing_rows = db.session.execute(built.statement, values).mappings().all()
+        listing_rows = _run(built, values)
         counted = cached or CategoryCounts({}, estimated=False)
     else:
-        result = db.session.execute(built.statement, values).mappings().all()
+        result = _run(built, values)
         listing_rows = [row for row in result if row["id"] is not None]
         counted = built.counting.tally(
             json.loads(result[0]["category_counts"] or "[]"), bool(result[0]["broad"])
@@ -233,6 +236,19 @@ def browse(filters: BrowseFilters) -> BrowsePage:
     )
 
 
+def _run(built: PageStatement, values: dict[str, Any]) -> Sequence[RowMapping]:
+    """The page's rows, as mappings: a Row's attribute first fails as an attribute (an AttributeError made and
+    dropped) before it finds the column, twenty columns of twenty rows a page; a mapping's key goes straight to it.
+
+    The statement reads no soft-deleted or tenant-owned table (checked once per shape), so the ORM's criteria
+    would add nothing: it runs on the session's connection, without the ORM's execution layer (about a twentieth
+    of the page's CPU). The clause picks that connection, as the ORM would: a read replica for a public read."""
+    if built.needs_orm:
+        return db.session.execute(built.statement, values).mappings().all()
+    connection = db.session.connection(bind_arguments={"clause": built.statement})
+    return connection.execute(built.statement, values).mappings().all()
+
+
 def page_statement(
     filters: BrowseFilters, counts_estimated: bool | None
 ) -> tuple[PageStatement, dict[str, Any]]:
@@ -251,7 +267,8 @@ def _limits() -> tuple[Any, ...]:
 @lru_cache(maxsize=512)
 def _built_for_shape(shape: Shape, counts_estimated: bool | None, _limits: tuple[Any, ...]) -> PageStatement:
     built = _build(shape.placeholder_filters(), shape.placeholder_parts(), counts_estimated)
-    return replace(built, statement=prebuilt(bound_by_name(built.statement)))
+    statement = prebuilt(bound_by_name(built.statement))
+    return replace(built, statement=statement, needs_orm=needs_orm_criteria(statement))
 
 
 def _build(
