@@ -16,6 +16,7 @@ from flask.blueprints import BlueprintSetupState
 from marketplace.access import signed_in_marketplace_user_or_none
 from marketplace.browse import facet_cache
 from marketplace.browse.cards import result_cards
+from marketplace.browse.search_form import search_form
 from marketplace.catalog import category_label, price_label, state_label
 from marketplace.invoices.queries import open_invoice_count
 from marketplace.messaging.queries import unread_total
@@ -24,7 +25,7 @@ from marketplace.rating_summary import rating_summary
 
 bp = Blueprint("marketplace", __name__)
 
-for helper in (category_label, state_label, price_label, rating_summary, result_cards):
+for helper in (category_label, state_label, price_label, rating_summary, result_cards, search_form):
     bp.add_app_template_global(helper)
 bp.add_app_template_filter(message_html, "message_html")
 

@@ -9,10 +9,9 @@ from app.public_pages import public_page
 from app.replicas import public_read
 from app.templating import render_page_or_block
 from marketplace import bp
-from marketplace.browse.forms import SORT_CHOICES, parse_filters
+from marketplace.browse.forms import parse_filters
 from marketplace.browse.queries import BrowsePage, browse
 from marketplace.browse.tabs import category_tabs, tab_list
-from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 
 
 def _browse_page() -> tuple[str, int]:
@@ -26,10 +25,6 @@ def _browse_page() -> tuple[str, int]:
         filters=filters,
         page=page,
         tabs=tab_list(category_tabs(page, filters)),
-        categories=CATEGORIES,
-        states=US_STATES,
-        price_types=PRICE_TYPES,
-        sorts=SORT_CHOICES,
     )
     return html, INVALID_FORM_STATUS if refused else 200
 
