@@ -4,7 +4,9 @@ pages start no session and may be cached; everything signed in, or carrying sess
 from __future__ import annotations
 
 import pytest
+from flask import Response
 
+from app.public_pages import cache_if_public, header_names
 from tests.conftest import CSRF_RE
 from tests.factories import ContactFactory, MarketplaceUserFactory, ServiceListingFactory
 
@@ -82,3 +84,20 @@ def test_errors_are_not_cached(client):
     response = client.get("/listings/2147483647")
     assert response.status_code == 404
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("own", "cache_control"),
+    [({"cache-control": "max-age=5"}, ["max-age=5"]), ({"Set-Cookie": "theme=dark"}, [])],
+    ids=["own-cache-control", "a-cookie"],
+)
+def test_a_public_response_with_its_own_caching_or_a_cookie_is_left_alone(app, own, cache_control):
+    with app.test_request_context("/"):
+        response = Response("page", headers=own)
+        assert cache_if_public(response) is False
+        assert cache_if_public(response, header_names(response)) is False
+        assert response.headers.getlist("Cache-Control") == cache_control
+        assert "ETag" not in response.headers
+        plain = Response("page")
+        assert cache_if_public(plain) is True
+        assert plain.headers.getlist("Cache-Control") == ["public, max-age=60"]

@@ -229,3 +229,92 @@ def test_the_portal_tenant_is_forgotten_after_a_request_even_when_the_view_fails
     response = client.get(f"/portal/{contact.tenant.slug}/invoices")
     assert response.status_code in (404, 500)
     assert current_tenant_id() is None  # the next request on this thread starts with no tenant
+
+
+# ---- the default response headers, and a view's own -----------------------------------------------------------
+
+OWN_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Cache-Control": "private, max-age=5",
+}
+
+
+@pytest.fixture(scope="module")
+def header_app():
+    """An app of its own, for views that set headers (routes are added before an app's first request); they
+    touch no database."""
+    from flask import Response
+
+    from app.public_pages import public_page
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": UNREACHABLE}, env_name="testing")
+
+    def plain() -> str:
+        return "plain"
+
+    def own(names: str) -> Response:
+        response = Response("own")
+        for name in names.split(","):
+            # Named in lower case too: a header's name is case-insensitive, so the view's still counts as set.
+            response.headers[name.lower() if request.args.get("lower") else name] = OWN_HEADERS[name]
+        return response
+
+    def public_plain() -> str:
+        return "public"
+
+    def public_own_cache() -> Response:
+        return Response("public", headers={"Cache-Control": "public, max-age=3600"})
+
+    app.add_url_rule("/plain", "plain", plain)
+    app.add_url_rule("/own/<names>", "own", own)
+    app.add_url_rule("/public-plain", "public_plain", public_page(public_plain))
+    app.add_url_rule("/public-own-cache", "public_own_cache", public_page(public_own_cache))
+    return app
+
+
+def test_a_view_that_sets_no_headers_gets_every_default(header_app):
+    response = header_app.test_client().get("/plain")
+    assert response.status_code == 200
+    assert response.headers.getlist("Content-Security-Policy") == [
+        header_app.config["CONTENT_SECURITY_POLICY"]
+    ]
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers.getlist("Referrer-Policy") == ["same-origin"]
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("lower", [False, True], ids=["as-named", "lower-case"])
+@pytest.mark.parametrize("name", list(OWN_HEADERS))
+def test_a_header_the_view_set_is_kept_once_and_the_other_defaults_are_added(header_app, name, lower):
+    response = header_app.test_client().get(f"/own/{name}", query_string={"lower": "1" if lower else ""})
+    assert response.status_code == 200
+    assert response.headers.getlist(name) == [OWN_HEADERS[name]]
+    defaults = {
+        "Content-Security-Policy": header_app.config["CONTENT_SECURITY_POLICY"],
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    for other, value in defaults.items():
+        if other != name:
+            assert response.headers.getlist(other) == [value], other
+
+
+def test_a_view_that_sets_all_three_keeps_all_three_once(header_app):
+    response = header_app.test_client().get(f"/own/{','.join(OWN_HEADERS)}")
+    for name, value in OWN_HEADERS.items():
+        assert response.headers.getlist(name) == [value], name
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
+def test_a_public_page_is_cacheable_unless_it_set_its_own_cache_control(header_app):
+    client = header_app.test_client()
+    public = client.get("/public-plain")
+    assert public.headers.getlist("Cache-Control") == ["public, max-age=60"]
+    assert public.headers.get("ETag")
+    own = client.get("/public-own-cache")
+    assert own.headers.getlist("Cache-Control") == ["public, max-age=3600"]
+    assert "ETag" not in own.headers  # left alone: the view answered for its own caching
