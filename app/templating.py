@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote_plus, urlencode
 
 from flask import Flask, current_app, request, url_for
@@ -110,6 +110,8 @@ def nav_link(endpoint: str, text: str, **values: Any) -> Markup:
 
 
 STATIC_URLS = "static_urls"
+KEPT_PER_STORE = 1024
+T = TypeVar("T")
 
 
 def page_url(endpoint: str) -> str:
@@ -128,15 +130,22 @@ def static_url(filename: str) -> str:
     """url_for("static", filename=…), which every page asks for its stylesheets and scripts: built once per file
     and mount point (should the app be served under a prefix). Kept per app: reading the app's static path (Flask
     joins paths to find it) cost more than the lookup here."""
-    built: dict[tuple[str, str], str] = current_app.extensions[STATIC_URLS]
-    key = (request.script_root, filename)
-    url = built.get(key)
-    if url is None:
-        # The files named in templates, per mount point: a full dict means something odd.
-        if len(built) >= 1024:
-            built.clear()
-        url = built[key] = url_for("static", filename=filename)
-    return url
+    return kept_per_app(
+        STATIC_URLS, (request.script_root, filename), lambda: url_for("static", filename=filename)
+    )
+
+
+def kept_per_app(store: str, key: Hashable, build: Callable[[], T]) -> T:
+    """build()'s value for `key`, made once per app and kept in the app's `store` (a page's fixed parts: static
+    URLs, the browser's search form). Up to KEPT_PER_STORE values; a full store starts again, so keys that never
+    repeat cannot grow it without bound."""
+    kept: dict[Hashable, T] = current_app.extensions.setdefault(store, {})
+    value = kept.get(key)
+    if value is None:
+        if len(kept) >= KEPT_PER_STORE:
+            kept.clear()
+        value = kept[key] = build()
+    return value
 
 
 def select_options(options: Mapping[str, str], selected: str | None) -> Markup:
@@ -174,7 +183,6 @@ def compile_templates(app: Flask) -> int:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[STATIC_URLS] = {}
     app.jinja_env.globals["id_links"] = id_links
     app.jinja_env.globals["nav_link"] = nav_link
     app.jinja_env.globals["page_url"] = page_url

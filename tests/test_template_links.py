@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from app.templating import (
+    KEPT_PER_STORE,
     escape_text,
+    kept_per_app,
     nav_link,
     page_url,
     query_links,
@@ -256,3 +258,25 @@ def test_the_tab_list_marks_the_current_tab_and_escapes_every_value():
     )
     # Markup in a template is not escaped again.
     assert Markup("{}").format(list_html) == list_html
+
+
+def test_a_kept_value_is_built_once_per_key_and_per_app_and_a_full_store_starts_again(app: Flask):
+    built: list[int] = []
+
+    def build(n: int):
+        return lambda: built.append(n) or f"value {n}"
+
+    with app.app_context():
+        assert kept_per_app("test_store", 1, build(1)) == "value 1"
+        assert kept_per_app("test_store", 1, build(99)) == "value 1"  # kept: not built again
+        assert built == [1]
+        for n in range(2, KEPT_PER_STORE + 1):
+            kept_per_app("test_store", n, build(n))
+        assert len(app.extensions["test_store"]) == KEPT_PER_STORE
+        kept_per_app("test_store", KEPT_PER_STORE + 1, build(KEPT_PER_STORE + 1))
+        assert (
+            len(app.extensions["test_store"]) == 1
+        )  # full: it started again, so it never grows past the cap
+        assert kept_per_app("test_store", 1, build(1)) == "value 1" and built[-1] == 1  # built again
+    with Flask("another").app_context():
+        assert kept_per_app("test_store", 1, build(2)) == "value 2"  # each app keeps its own

@@ -2,9 +2,9 @@
 
 Twenty cards a page, on the busiest page of the site. Written in the template, a card cost about 130,000 CPU
 instructions (measured with callgrind, docs/performance.md): Jinja looks up each attribute, escapes each value
-and checks each call for context arguments, one expression at a time. Here each value is escaped once with
-the standard library's html.escape (markupsafe's escape builds a Markup object for every value; these are all
-plain strings), and the card is one f-string: the same HTML at a fraction of the cost.
+and checks each call for context arguments, one expression at a time. Here each value is escaped once, as plain
+text (app.templating.escape_text: markupsafe's escape builds a Markup object for every value), and the card is
+one f-string: the same HTML at a fraction of the cost.
 """
 
 from __future__ import annotations

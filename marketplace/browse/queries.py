@@ -162,9 +162,8 @@ class PageStatement:
     counting: CountsQuery | None  # the counts ride in the statement (they were not cached)
     ranks_candidates: bool  # relevance ranks a candidate set, not every match
     broad: BroadSearch | None
-    needs_orm: bool = (
-        True  # it reads a table the ORM's criteria would filter (models.scoping.needs_orm_criteria)
-    )
+    # It reads a table the ORM's criteria would filter (models.scoping.needs_orm_criteria).
+    needs_orm: bool = True
 
 
 def browse(filters: BrowseFilters) -> BrowsePage:

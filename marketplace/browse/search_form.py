@@ -1,4 +1,5 @@
-"""The browser's search form as HTML, rendered once per set of filters and mount point and then kept.
+"""The browser's search form as HTML, rendered once per set of filters and mount point and then kept
+(app.templating.kept_per_app, up to 1,024 per process).
 
 The form shows only the query's own values (what was typed, what is chosen, the location's messages), so every
 visitor asking the same query gets the same form. Rendered on every page view it was about a twentieth of the
@@ -12,31 +13,28 @@ from typing import Any
 from flask import current_app, request
 from markupsafe import Markup
 
+from app.templating import kept_per_app
 from marketplace.browse.forms import SORT_CHOICES, BrowseFilters
 from marketplace.catalog import CATEGORIES, PRICE_TYPES, US_STATES
 
 RENDERED_FORMS = "browse_search_forms"
-KEPT = 1024  # distinct queries kept per process; a full store starts again (as static_url's does)
 
 
 def search_form(filters: BrowseFilters) -> Markup:
-    kept: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault(RENDERED_FORMS, {})
-    key = (request.script_root, *_shown(filters))
-    html = kept.get(key)
-    if html is None:
-        html = Markup(  # noqa: S704 - a template's autoescaped output
-            current_app.jinja_env.get_template("marketplace/browse/_search_form.html").render(
-                filters=filters,
-                categories=CATEGORIES,
-                states=US_STATES,
-                price_types=PRICE_TYPES,
-                sorts=SORT_CHOICES,
-            )
+    return kept_per_app(RENDERED_FORMS, (request.script_root, *_shown(filters)), lambda: _rendered(filters))
+
+
+def _rendered(filters: BrowseFilters) -> Markup:
+    template = current_app.jinja_env.get_template("marketplace/browse/_search_form.html")
+    return Markup(  # noqa: S704 - a template's autoescaped output
+        template.render(
+            filters=filters,
+            categories=CATEGORIES,
+            states=US_STATES,
+            price_types=PRICE_TYPES,
+            sorts=SORT_CHOICES,
         )
-        if len(kept) >= KEPT:
-            kept.clear()
-        kept[key] = html
-    return html
+    )
 
 
 def _shown(filters: BrowseFilters) -> tuple[Any, ...]:

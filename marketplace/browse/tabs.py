@@ -18,6 +18,8 @@ from marketplace.browse.forms import BrowseFilters
 from marketplace.browse.queries import BrowsePage
 from marketplace.catalog import CATEGORIES
 
+_CURRENT = ' aria-current="page"'
+
 
 class CategoryTab(NamedTuple):
     href: str
@@ -53,6 +55,3 @@ def tab_list(tabs: list[CategoryTab]) -> Markup:
         for tab in tabs
     )
     return Markup(f'<ul class="tabs facets" aria-label="Categories">\n{items}</ul>\n')  # noqa: S704 - escaped
-
-
-_CURRENT = ' aria-current="page"'
