@@ -17,6 +17,16 @@ from flask_login import current_user
 
 V = TypeVar("V", bound=Callable[..., Any])
 PUBLIC_MAX_AGE = 60
+# What a request sends to revalidate (If-None-Match…) or to ask for part of a page (Range): without any of them,
+# werkzeug's make_conditional would leave the page as it is (gunicorn dates it).
+CONDITIONAL_REQUEST_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_RANGE",
+    "HTTP_IF_RANGE",
+)
 
 
 def public_page(view: V) -> V:
@@ -57,7 +67,9 @@ def cache_if_public(response: Response, present: set[str] | None = None) -> bool
         return False
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     response.add_etag()
-    response.make_conditional(request)
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_REQUEST_HEADERS):
+        response.make_conditional(request)
     return True
 
 

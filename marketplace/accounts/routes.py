@@ -229,7 +229,7 @@ def verify_email(token: str) -> str | tuple[str, int] | BaseResponse:
 
 @bp.post("/verify-email/resend")
 @marketplace_login_required
-@limiter.limit(limits.RESEND_VERIFICATION_PER_USER)
+@limiter.limit(limits.RESEND_VERIFICATION_PER_USER, methods=["POST"])
 def resend_verification() -> BaseResponse:
     user = signed_in_marketplace_user()
     if user.email_verified:
