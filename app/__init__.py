@@ -16,6 +16,7 @@ from app import outages, replicas
 from app.config import ConfigError, load_config
 from app.database_roles import provision_app_role, refuse_an_unconfined_app_role
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from models.one_statement import install_plan_mode_check
 from models.read_only_commit import install_read_only_commit
 from models.scoping import bind_tenant, install_database_scope, install_scoping, unbind_tenant
 
@@ -98,6 +99,7 @@ def create_app(config_overrides: dict[str, Any] | None = None, env_name: str | N
     install_scoping(Session)
     install_database_scope()
     install_read_only_commit()
+    install_plan_mode_check()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)

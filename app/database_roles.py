@@ -32,6 +32,8 @@ _GRANTS = (
     "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
     "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
     "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+    # Every statement planned for its own values, also outside a transaction (models/one_statement.py).
+    "ALTER ROLE {role} IN DATABASE {database} SET plan_cache_mode = 'force_custom_plan'",
 )
 
 

@@ -279,6 +279,10 @@ def _apply_scope(conn: Connection, _cursor: Any, statement: str, *_args: Any) ->
     # On the driver's own connection: no SQLAlchemy events (this is not a query of the page), and safe beside a
     # server-side cursor.
     driver = conn.connection.dbapi_connection
+    if getattr(driver, "autocommit", False):
+        # Each statement is a transaction of its own: settings local to a transaction would end before the
+        # statement they were written for (models/one_statement.py).
+        return
     if _would_begin_on_its_own(driver):
         _begin_with_settings(driver, scope.settings())  # type: ignore[arg-type]
     else:

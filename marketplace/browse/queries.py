@@ -62,6 +62,7 @@ from marketplace.browse.shapes import Shape, bound_by_name, shape_of
 from marketplace.catalog import category_label, price_label
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
+from models.one_statement import read_rows
 from models.scoping import needs_orm_criteria, prebuilt
 
 PAGE_SIZE = 20
@@ -240,15 +241,20 @@ def _run(built: PageStatement, values: dict[str, Any]) -> Sequence[RowMapping]:
     dropped) before it finds the column, twenty columns of twenty rows a page; a mapping's key goes straight to it.
 
     The statement reads no soft-deleted or tenant-owned table (checked once per shape), so the ORM's criteria
-    would add nothing: it runs on the session's connection, without the ORM's execution layer (about a twentieth
-    of the page's CPU). The clause picks that connection, as the ORM would: a read replica for a public read."""
+    would add nothing: it runs without the ORM's execution layer (about a twentieth of the page's CPU), and, when
+    it is the request's first, without a transaction block. The clause picks the engine, as the ORM would: a read
+    replica for a public read."""
     session = db.session()
     if built.needs_orm or session.new or session.dirty or session.deleted:
         # The ORM would also flush pending changes first; the page makes none, but should a caller have some,
         # it takes the ORM's way.
         return session.execute(built.statement, values).mappings().all()
-    connection = session.connection(bind_arguments={"clause": built.statement})
-    return connection.execute(built.statement, values).mappings().all()
+    if session.in_transaction():
+        # The request has read already (a signed-in visitor's account): one transaction for all of it.
+        connection = session.connection(bind_arguments={"clause": built.statement})
+        return connection.execute(built.statement, values).mappings().all()
+    # The page's only statement: no BEGIN and COMMIT around it (models/one_statement.py).
+    return read_rows(session.get_bind(clause=built.statement), built.statement, values)
 
 
 def page_statement(
