@@ -36,6 +36,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
+from sqlalchemy.engine import Engine
 
 from app.extensions import db
 from marketplace.browse.broad import BroadSearch, broad_limits, broad_search
@@ -249,12 +250,14 @@ def _run(built: PageStatement, values: dict[str, Any]) -> Sequence[RowMapping]:
         # The ORM would also flush pending changes first; the page makes none, but should a caller have some,
         # it takes the ORM's way.
         return session.execute(built.statement, values).mappings().all()
-    if session.in_transaction():
-        # The request has read already (a signed-in visitor's account): one transaction for all of it.
+    bind = session.get_bind(clause=built.statement)
+    if session.in_transaction() or not isinstance(bind, Engine):
+        # The request has read already (a signed-in visitor's account): one transaction for all of it. Or the
+        # session is bound to a connection, whose transaction is its owner's (the tests' one per test).
         connection = session.connection(bind_arguments={"clause": built.statement})
         return connection.execute(built.statement, values).mappings().all()
     # The page's only statement: no BEGIN and COMMIT around it (models/one_statement.py).
-    return read_rows(session.get_bind(clause=built.statement), built.statement, values)
+    return read_rows(bind, built.statement, values)
 
 
 def page_statement(
