@@ -101,3 +101,61 @@ def test_a_public_response_with_its_own_caching_or_a_cookie_is_left_alone(app, o
         plain = Response("page")
         assert cache_if_public(plain) is True
         assert plain.headers.getlist("Cache-Control") == ["public, max-age=60"]
+
+
+# ---- conditional requests: werkzeug's make_conditional, run only when the request asks -------------------------
+
+
+@pytest.fixture
+def public_page(client, listing) -> Response:
+    page = client.get("/listings?category=grooming")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "public, max-age=60"
+    assert page.headers["ETag"]
+    assert "Field training for pointers" in page.get_data(as_text=True)
+    return page
+
+
+def test_a_revalidation_with_the_pages_etag_is_not_modified(client, public_page):
+    again = client.get("/listings?category=grooming", headers={"If-None-Match": public_page.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == public_page.headers["ETag"]
+    head = client.head("/listings?category=grooming", headers={"If-None-Match": public_page.headers["ETag"]})
+    assert head.status_code == 304
+
+
+# What each conditional header gets, as werkzeug's make_conditional answers it (the same before the page was made
+# conditional only on request, at e297577): the page has an ETag and no Last-Modified, and accepts no ranges.
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"If-None-Match": '"stale"'}, 200),
+        ({"If-None-Match": "*"}, 304),
+        ({"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}, 200),
+        ({"If-Match": '"stale"'}, 412),
+        ({"If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}, 200),
+        ({"Range": "bytes=0-9"}, 200),
+        ({"Range": "bytes=0-9", "If-Range": '"stale"'}, 200),
+    ],
+    ids=[
+        "stale-etag",
+        "any-etag",
+        "modified-since",
+        "if-match-stale",
+        "unmodified-since",
+        "range",
+        "if-range",
+    ],
+)
+def test_a_conditional_request_is_answered_as_werkzeug_answers_it(client, public_page, headers, status):
+    response = client.get("/listings?category=grooming", headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        # The whole page: no part of it, and the same page as asked plainly.
+        assert response.get_data() == public_page.get_data()
+        assert "Content-Range" not in response.headers
+        assert response.headers["ETag"] == public_page.headers["ETag"]
+        assert response.headers["Cache-Control"] == "public, max-age=60"
+    elif status == 304:
+        assert response.get_data() == b""

@@ -71,8 +71,13 @@ def libpq_trace(driver: psycopg.Connection[Any], path: Path) -> Iterator[list[Me
             driver.pgconn.untrace()
     for line in path.read_text().splitlines():
         found = TRACE_LINE.fullmatch(line)
-        assert found, f"not a trace line: {line!r}"
-        messages.append(Message(found["sender"], found["kind"], found["body"] or ""))
+        if found:
+            messages.append(Message(found["sender"], found["kind"], found["body"] or ""))
+        else:
+            # A statement of several lines: the trace writes them as they are.
+            assert messages, f"not a trace line: {line!r}"
+            last = messages.pop()
+            messages.append(Message(last.sender, last.kind, f"{last.body}\n{line}"))
 
 
 def round_trips(messages: list[Message]) -> int:

@@ -108,6 +108,13 @@ HIDDEN = {"Core inactive listing", "Core draft listing", "Core suspended provide
 
 @pytest.fixture
 def listings() -> None:
+    add_core_listings()
+    db.session.flush()
+
+
+def add_core_listings() -> None:
+    """Five listings a visitor sees (SHOWN) beside four nobody does (HIDDEN): inactive, draft, and two whose
+    provider is suspended or banned."""
     rated = MarketplaceUserFactory(user_type="service_provider", tenant_verified=True)
     ServiceListingFactory(
         title="Core groomer in Dallas",
@@ -130,7 +137,6 @@ def listings() -> None:
     for status in ("suspended", "banned"):
         provider = MarketplaceUserFactory(user_type="service_provider", status=status)
         ServiceListingFactory(title=f"Core {status} provider", provider_user=provider, zip_code="75201")
-    db.session.flush()
 
 
 QUERIES = [
