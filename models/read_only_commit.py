@@ -33,7 +33,7 @@ def _new_transaction(conn: Connection) -> None:
 
 def _commit_if_it_only_read(conn: Connection) -> None:
     """rollback: runs before SQLAlchemy's ROLLBACK, which then finds no transaction open and sends nothing."""
-    if conn.info.pop(WROTE, False):
+    if conn.invalidated or conn.info.pop(WROTE, False):
         return
     dbapi_connection = conn.connection.dbapi_connection
     if not isinstance(dbapi_connection, psycopg.Connection):

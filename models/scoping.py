@@ -327,6 +327,8 @@ def _begin_with_settings_command(settings: tuple[str, str, str, str], encoding: 
 
 def _forget_applied(conn: Connection, *_args: Any) -> None:
     """The transaction (or savepoint) ended: its settings are gone or rolled back to unknown values."""
+    if conn.invalidated:
+        return  # its connection is gone, and its info with it; reading it would raise over the error that did that
     conn.info.pop(APPLIED, None)
 
 

@@ -24,6 +24,7 @@ from flask import Flask
 from psycopg import pq
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from werkzeug.datastructures import MultiDict
 
@@ -457,3 +458,38 @@ def test_a_routed_session_reads_the_browse_statement_from_the_replica_in_autocom
     assert on_replica.listing_statements() == [(True, IDLE)]
     assert on_primary.statements == []
     assert _titles(rows) == SHOWN
+
+
+# ---- a connection lost under the statement -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("plan_mode", ["force_custom_plan", "auto"])
+def test_a_backend_killed_under_the_statement_raises_the_disconnect_and_the_next_read_reconnects(
+    site: Site, plan_mode: str
+):
+    """No ping, so the statement itself meets the dead backend: the error that reaches the page (and becomes its
+    503) is the disconnect, not one raised while the connection is closed after it."""
+    built, values = _statement(site.app, "q=groomer")
+    engine = create_engine(
+        site.engine.url,
+        pool_pre_ping=False,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"options": f"-c plan_cache_mode={plan_mode}"},
+    )
+    try:
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            connection.rollback()
+        with site.engine.connect() as other:  # the same role may end its own backends
+            assert other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})").scalar_one() is True
+            other.rollback()
+
+        with nothing_bound(), pytest.raises(OperationalError) as lost:
+            read_rows(engine, built.statement, values)
+        assert lost.value.connection_invalidated
+
+        with nothing_bound():
+            assert _titles(read_rows(engine, built.statement, values)) == GROOMERS
+    finally:
+        engine.dispose()
