@@ -25,9 +25,8 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql import Executable
 
-PLANS_FOR_VALUES = (
-    "plans_for_values"  # ConnectionRecord.info: its server session plans for the values it is given
-)
+# ConnectionRecord.info: the connection's server session plans each statement for the values it is given.
+PLANS_FOR_VALUES = "plans_for_values"
 PLANS_FOR_VALUES_MODE = b"force_custom_plan"
 
 
