@@ -22,12 +22,25 @@ import psycopg
 from psycopg import pq
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql import Executable
 
 # ConnectionRecord.info: the connection's server session plans each statement for the values it is given.
 PLANS_FOR_VALUES = "plans_for_values"
 PLANS_FOR_VALUES_MODE = b"force_custom_plan"
+
+
+def read_in_session(session: Session, statement: Executable, values: dict[str, Any]) -> Sequence[RowMapping]:
+    """The statement's rows as mappings, without the ORM's execution layer. Inside the session's transaction when
+    it has one (the request has read already), or when it is bound to a connection, whose transaction is its
+    owner's (the tests' one per test); otherwise alone, by read_rows. The clause picks the bind, as the ORM would:
+    a read replica for a public read."""
+    bind = session.get_bind(clause=statement)
+    if session.in_transaction() or not isinstance(bind, Engine):
+        connection = session.connection(bind_arguments={"clause": statement})
+        return connection.execute(statement, values).mappings().all()
+    return read_rows(bind, statement, values)
 
 
 def read_rows(engine: Engine, statement: Executable, values: dict[str, Any]) -> Sequence[RowMapping]:

@@ -36,7 +36,6 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, TSQUERY
-from sqlalchemy.engine import Engine
 
 from app.extensions import db
 from marketplace.browse.broad import BroadSearch, broad_limits, broad_search
@@ -63,7 +62,7 @@ from marketplace.browse.shapes import Shape, bound_by_name, shape_of
 from marketplace.catalog import category_label, price_label
 from marketplace.listings.photos import FIRST_CARD_PATH
 from models import MarketplaceUser, ProviderStats, Rating, ServiceListing
-from models.one_statement import read_rows
+from models.one_statement import read_in_session
 from models.scoping import needs_orm_criteria, prebuilt
 
 PAGE_SIZE = 20
@@ -243,21 +242,13 @@ def _run(built: PageStatement, values: dict[str, Any]) -> Sequence[RowMapping]:
 
     The statement reads no soft-deleted or tenant-owned table (checked once per shape), so the ORM's criteria
     would add nothing: it runs without the ORM's execution layer (about a twentieth of the page's CPU), and, when
-    it is the request's first, without a transaction block. The clause picks the engine, as the ORM would: a read
-    replica for a public read."""
+    it is the request's first, without a transaction block (models.one_statement.read_in_session)."""
     session = db.session()
     if built.needs_orm or session.new or session.dirty or session.deleted:
         # The ORM would also flush pending changes first; the page makes none, but should a caller have some,
         # it takes the ORM's way.
         return session.execute(built.statement, values).mappings().all()
-    bind = session.get_bind(clause=built.statement)
-    if session.in_transaction() or not isinstance(bind, Engine):
-        # The request has read already (a signed-in visitor's account): one transaction for all of it. Or the
-        # session is bound to a connection, whose transaction is its owner's (the tests' one per test).
-        connection = session.connection(bind_arguments={"clause": built.statement})
-        return connection.execute(built.statement, values).mappings().all()
-    # The page's only statement: no BEGIN and COMMIT around it (models/one_statement.py).
-    return read_rows(bind, built.statement, values)
+    return read_in_session(session, built.statement, values)
 
 
 def page_statement(

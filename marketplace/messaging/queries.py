@@ -393,7 +393,6 @@ class ShownMessage(NamedTuple):
     read_at: datetime | None
 
 
-_Shown = tuple[int, int, int, str | None, datetime, int | None, datetime | None]
 _SHOWN = (
     Message.id,
     Message.thread_id,
@@ -406,7 +405,7 @@ _SHOWN = (
 
 
 @cache
-def _messages_page_statement(before: bool) -> Select[_Shown]:
+def _messages_page_statement(before: bool) -> Select[Any]:
     """The newest messages of a thread, or (`before`) those before a message id: built once each."""
     thread_id = bindparam("thread_id", type_=Integer)
     statement = select(*_SHOWN).where(Message.thread_id == thread_id)
